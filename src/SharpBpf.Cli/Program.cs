@@ -1,0 +1,1 @@
+return SharpBpf.Cli.CliApp.Run(args);

@@ -1,0 +1,121 @@
+using SharpBpf.Helpers;
+using SharpBpf.Memory;
+
+namespace SharpBpf.Runtime;
+
+/// <summary>
+/// The state of one program run that engines and helpers share: the memory regions the program may touch, the
+/// helper table, the remaining instruction budget, the legacy packet (for <c>LD_ABS</c>/<c>LD_IND</c>), and the
+/// requests a helper can make of the engine (stop now, tail-call another program). A context is used by one
+/// thread at a time; <see cref="BpfExecutable"/> keeps one per thread.
+/// </summary>
+public sealed class RunContext
+{
+    private MemoryRegion[] _regions = new MemoryRegion[8];
+    private int _regionCount;
+
+    /// <summary>Creates a context using <paramref name="helpers"/>.</summary>
+    public RunContext(HelperTable helpers) => Helpers = helpers;
+
+    /// <summary>Helpers callable by id.</summary>
+    public HelperTable Helpers { get; set; }
+
+    /// <summary>The regions currently accessible, in lookup order.</summary>
+    public ReadOnlySpan<MemoryRegion> Regions => _regions.AsSpan(0, _regionCount);
+
+    /// <summary>Start of the packet legacy loads read (network byte order), 0 when there is none.</summary>
+    public ulong PacketStart { get; set; }
+
+    /// <summary>Length of that packet in bytes.</summary>
+    public ulong PacketLength { get; set; }
+
+    /// <summary>Set by a helper to end the program at once with <see cref="StopValue"/> in r0.</summary>
+    public bool StopRequested { get; private set; }
+
+    /// <summary>The r0 of a stopped program.</summary>
+    public ulong StopValue { get; private set; }
+
+    /// <summary>Set by the tail-call helper: the program to run next, in place of the current one.</summary>
+    public BpfExecutable? PendingTailCall { get; private set; }
+
+    /// <summary>Number of tail calls taken in this run.</summary>
+    public int TailCallCount { get; internal set; }
+
+    /// <summary>Executed-instruction counter for this run.</summary>
+    public long InstructionsExecuted { get; set; }
+
+    /// <summary>Host data for the program type or attach point (context object, packet metadata, ...).</summary>
+    public object? State { get; set; }
+
+    /// <summary>Forgets all regions and requests; keeps the helper table.</summary>
+    public void Reset()
+    {
+        _regionCount = 0;
+        StopRequested = false;
+        StopValue = 0;
+        PendingTailCall = null;
+        TailCallCount = 0;
+        InstructionsExecuted = 0;
+        PacketStart = 0;
+        PacketLength = 0;
+        State = null;
+    }
+
+    /// <summary>Makes a region accessible for the rest of the run.</summary>
+    public void AddRegion(MemoryRegion region)
+    {
+        if (_regionCount == _regions.Length) Array.Resize(ref _regions, _regions.Length * 2);
+        _regions[_regionCount++] = region;
+    }
+
+    /// <summary>Removes the most recently added region (engines use it to drop a stack they own).</summary>
+    public void RemoveLastRegion() => _regionCount--;
+
+    /// <summary>The region containing <c>[address, address + size)</c> with the given access, or null.</summary>
+    public MemoryRegion? FindRegion(ulong address, ulong size, MemoryAccess access)
+    {
+        for (int i = 0; i < _regionCount; i++)
+        {
+            ref readonly var region = ref _regions[i];
+            if (region.Contains(address, size) && (region.Access & access) == access) return region;
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// Bounds-checked view of program memory for helpers. Throws a <see cref="BpfRuntimeException"/> of kind
+    /// <see cref="RuntimeError.HelperFault"/> naming <paramref name="what"/> when the range is not accessible.
+    /// </summary>
+    public unsafe Span<byte> GetMemory(ulong address, ulong length, MemoryAccess access, string what)
+    {
+        if (length == 0) return Span<byte>.Empty;
+        if (length > int.MaxValue || FindRegion(address, length, access) is null)
+            throw new BpfRuntimeException(RuntimeError.HelperFault, -1, null,
+                $"{what}: {length} bytes at 0x{address:x} are not {(access.HasFlag(MemoryAccess.Write) ? "writable" : "readable")} program memory",
+                address, (int)Math.Min(length, int.MaxValue));
+        return new Span<byte>((void*)address, (int)length);
+    }
+
+    /// <summary>Ends the program at once; the run returns <paramref name="r0"/>.</summary>
+    public void Stop(ulong r0)
+    {
+        StopRequested = true;
+        StopValue = r0;
+    }
+
+    /// <summary>Replaces the current program with <paramref name="next"/> (the tail-call helper's success path).</summary>
+    public void RequestTailCall(BpfExecutable next)
+    {
+        PendingTailCall = next;
+        StopRequested = true;
+    }
+
+    internal BpfExecutable? TakeTailCall()
+    {
+        var next = PendingTailCall;
+        PendingTailCall = null;
+        StopRequested = false;
+        StopValue = 0;
+        return next;
+    }
+}
