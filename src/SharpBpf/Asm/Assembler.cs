@@ -7,6 +7,8 @@ namespace SharpBpf.Asm;
 /// start with labels (<c>name:</c>) and, in listings, with an instruction index (<c>5:</c>), which is skipped.
 /// Comments start with <c>#</c>, <c>;</c> or <c>//</c>. <c>.8byte N</c> emits one raw slot (the suite's raw form).
 /// Jump and local-call targets are labels or displacements (<c>+N</c>/<c>-N</c>) relative to the next instruction.
+/// As in the bpf_conformance assembler, conformance syntax treats an undefined label <c>exit</c> as the first
+/// <c>exit</c> instruction.
 /// </summary>
 public static class Assembler
 {
@@ -99,6 +101,7 @@ public static class Assembler
         ArgumentNullException.ThrowIfNull(text);
         var program = new ParsedProgram();
         int slot = 0;
+        int? firstExit = null;
         foreach (var line in AsmLexer.Tokenize(text))
         {
             var tokens = line.Tokens;
@@ -125,9 +128,12 @@ public static class Assembler
             {
                 statement = syntax == AsmSyntax.Llvm ? LlvmParser.Parse(cursor) : ConformanceParser.Parse(cursor);
             }
+            if (statement.Form?.Operation == Operation.Exit) firstExit ??= slot;
             program.Add(statement);
             slot += statement.Slots;
         }
+        // The suite's assembler lets jumps name "exit" without defining it: it means the first exit instruction.
+        if (syntax == AsmSyntax.Conformance && firstExit is int exit) program.Labels.TryAdd("exit", exit);
         return program;
     }
 

@@ -20,6 +20,7 @@ internal static class LlvmParser
         if (first.Is("*"))
         {
             // *(uN *)(dst + off) = src | imm
+            cursor.Next();
             int size = AccessType(cursor, out _);
             var (dst, offset) = Memory(cursor);
             cursor.Expect("=");
