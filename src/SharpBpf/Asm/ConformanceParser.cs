@@ -77,9 +77,14 @@ internal static class ConformanceParser
                 statement = Make(FormIndex.Find(Operation.CallRegister, OperandSource.Register)!);
                 statement.Dst = Register(cursor);
                 break;
-            case Operation.CallHelper or Operation.CallBtf:
+            case Operation.CallHelper:
                 statement = Make(form);
                 statement.Immediate = cursor.Immediate32("a helper number");
+                break;
+            case Operation.CallBtf:
+                statement = Make(form);
+                statement.Immediate = cursor.Immediate32("a BTF id");
+                statement.Offset = KfuncModule(cursor);
                 break;
             case Operation.CallLocal:
                 statement = Make(form);
@@ -129,6 +134,16 @@ internal static class ConformanceParser
         }
         cursor.ExpectEnd();
         return statement;
+    }
+
+    /// <summary>The optional second operand of a kfunc call: the BTF module (fd array index) in the offset field.</summary>
+    internal static short KfuncModule(TokenCursor cursor)
+    {
+        if (!cursor.TryConsume(",")) return 0;
+        var at = cursor.Peek();
+        int module = cursor.Immediate32("a BTF module index");
+        return module is >= short.MinValue and <= short.MaxValue ? (short)module
+            : throw cursor.Fail($"BTF module index {module} is out of the 16-bit range", at);
     }
 
     private static (string Mnemonic, InstructionForm[] Forms) ReadMnemonic(TokenCursor cursor)

@@ -7,7 +7,7 @@ namespace SharpBpf.Asm;
 /// <summary>
 /// Turns instructions into assembly text. LLVM syntax matches <c>llvm-objdump-19 -d --mcpu=v4</c> instruction
 /// text (without its <c>&lt;symbol+offset&gt;</c> annotations), except for encodings objdump prints ambiguously:
-/// kfunc calls (<c>call btf 0x7</c>), indirect packet loads with an offset (<c>skb[r1 + 0x4]</c>) and pseudo
+/// kfunc calls (<c>call btf 0x7</c>, or <c>call btf 0x7, 0x2</c> with a BTF module index), indirect packet loads with an offset (<c>skb[r1 + 0x4]</c>) and pseudo
 /// <c>lddw</c> whose upper half is non-zero (<c>ld_pseudo r1, 0x2, 0x800000005</c>). Conformance syntax re-assembles to
 /// the same bytes.
 /// </summary>
@@ -123,7 +123,7 @@ public static class Disassembler
             case Operation.CallLocal:
                 return "call " + (label ?? SignedHex(insn.Immediate));
             case Operation.CallBtf:
-                return "call btf " + SignedHex(insn.Immediate);
+                return "call btf " + SignedHex(insn.Immediate) + (insn.Offset == 0 ? "" : ", " + SignedHex(insn.Offset));
             case Operation.CallRegister:
                 return "callx " + Register(insn.Dst, false);
             case Operation.Exit:
@@ -217,8 +217,10 @@ public static class Disassembler
                 return $"{form.Mnemonic} {dst}, {src}";
             case Operation.Ja or Operation.CallLocal:
                 return $"{form.Mnemonic} {Target()}";
-            case Operation.CallHelper or Operation.CallBtf:
+            case Operation.CallHelper:
                 return $"{form.Mnemonic} {Number(insn.Immediate)}";
+            case Operation.CallBtf:
+                return $"{form.Mnemonic} {Number(insn.Immediate)}" + (insn.Offset == 0 ? "" : ", " + Number(insn.Offset));
             case Operation.CallRegister:
                 return $"call {dst}";
             case Operation.Exit:

@@ -6,7 +6,7 @@ namespace SharpBpf.Asm;
 /// Front end for LLVM's BPF assembly as <c>llvm-objdump -d</c> prints it and <c>llvm-mc</c> reads it:
 /// <c>r0 = 1</c>, <c>w1 += w2</c>, <c>if r1 s&lt; 5 goto +3</c>, <c>*(u32 *)(r10 - 4) = w0</c>, <c>lock ...</c>,
 /// <c>r2 = atomic_fetch_add((u64 *)(r1 + 0), r2)</c>. Extensions for encodings objdump prints ambiguously:
-/// <c>call btf N</c> (kfunc call by BTF id), <c>skb[rN + off]</c> (indirect packet load with an offset) and
+/// <c>call btf ID[, MODULE]</c> (kfunc call by BTF id, module index in the offset), <c>skb[rN + off]</c> (indirect packet load with an offset) and
 /// <c>ld_pseudo rN, SRC, IMM64</c> (objdump's spelling of a <c>lddw</c> with a pseudo source).
 /// </summary>
 internal static class LlvmParser
@@ -70,6 +70,7 @@ internal static class LlvmParser
                     {
                         statement = Make(FormIndex.Find(Operation.CallBtf, discriminator: 2)!);
                         statement.Immediate = cursor.Immediate32("a BTF id");
+                        statement.Offset = ConformanceParser.KfuncModule(cursor);
                     }
                     else if (cursor.Peek().Kind == TokenKind.Identifier)
                     {
