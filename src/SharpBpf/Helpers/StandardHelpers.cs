@@ -118,7 +118,7 @@ public static class StandardHelpers
     private static ulong MapLookup(RunContext context, ulong r1, ulong r2, ulong r3, ulong r4, ulong r5)
     {
         var map = ResolveMap<BpfMap>(context, r1, "map_lookup_elem");
-        var key = context.GetMemory(r2, (ulong)map.KeySize, MemoryAccess.Read, $"map_lookup_elem key of map '{map.Name}'");
+        var key = context.GetMemory(r2, (ulong)map.KeySize, MemoryAccess.Read, "map_lookup_elem key");
         ulong address = map.ProgramLookup(key);
         if (address != 0) map.AddRegionsTo(context);
         return address;
@@ -127,29 +127,29 @@ public static class StandardHelpers
     private static ulong MapUpdate(RunContext context, ulong r1, ulong r2, ulong r3, ulong r4, ulong r5)
     {
         var map = ResolveMap<BpfMap>(context, r1, "map_update_elem");
-        var key = context.GetMemory(r2, (ulong)map.KeySize, MemoryAccess.Read, $"map_update_elem key of map '{map.Name}'");
-        var value = context.GetMemory(r3, (ulong)map.ValueSize, MemoryAccess.Read, $"map_update_elem value of map '{map.Name}'");
+        var key = context.GetMemory(r2, (ulong)map.KeySize, MemoryAccess.Read, "map_update_elem key");
+        var value = context.GetMemory(r3, (ulong)map.ValueSize, MemoryAccess.Read, "map_update_elem value");
         return Result(map.ProgramUpdate(key, value, (MapUpdateFlags)r4));
     }
 
     private static ulong MapDelete(RunContext context, ulong r1, ulong r2, ulong r3, ulong r4, ulong r5)
     {
         var map = ResolveMap<BpfMap>(context, r1, "map_delete_elem");
-        var key = context.GetMemory(r2, (ulong)map.KeySize, MemoryAccess.Read, $"map_delete_elem key of map '{map.Name}'");
+        var key = context.GetMemory(r2, (ulong)map.KeySize, MemoryAccess.Read, "map_delete_elem key");
         return Result(map.Delete(key));
     }
 
     private static ulong MapPush(RunContext context, ulong r1, ulong r2, ulong r3, ulong r4, ulong r5)
     {
         var map = ResolveMap<BpfMap>(context, r1, "map_push_elem");
-        var value = context.GetMemory(r2, (ulong)map.ValueSize, MemoryAccess.Read, $"map_push_elem value of map '{map.Name}'");
+        var value = context.GetMemory(r2, (ulong)map.ValueSize, MemoryAccess.Read, "map_push_elem value");
         return Result(map.Push(value, (MapUpdateFlags)r3));
     }
 
     private static ulong MapPop(RunContext context, ulong r1, ulong r2, ulong r3, ulong r4, ulong r5)
     {
         var map = ResolveMap<BpfMap>(context, r1, "map_pop_elem");
-        var value = context.GetMemory(r2, (ulong)map.ValueSize, MemoryAccess.Write, $"map_pop_elem value of map '{map.Name}'");
+        var value = context.GetMemory(r2, (ulong)map.ValueSize, MemoryAccess.Write, "map_pop_elem value");
         return Result(map.Pop(value));
     }
 
@@ -158,7 +158,7 @@ public static class StandardHelpers
         var map = ResolveMap<BpfMap>(context, r1, "map_peek_elem");
         // A bloom filter reads the value it is asked about; queues and stacks write the value out.
         var access = map is BloomFilterMap ? MemoryAccess.Read : MemoryAccess.Write;
-        var value = context.GetMemory(r2, (ulong)map.ValueSize, access, $"map_peek_elem value of map '{map.Name}'");
+        var value = context.GetMemory(r2, (ulong)map.ValueSize, access, "map_peek_elem value");
         return Result(map.Peek(value));
     }
 
@@ -220,7 +220,7 @@ public static class StandardHelpers
     private static ref int LockWord(RunContext context, ulong address, string helper)
     {
         if ((address & 3) != 0) throw Fault(helper, $"lock at 0x{address:x} is not 4-byte aligned");
-        var span = context.GetMemory(address, 4, MemoryAccess.ReadWrite, $"{helper} lock");
+        var span = context.GetMemory(address, 4, MemoryAccess.ReadWrite, helper == "spin_lock" ? "spin_lock lock" : "spin_unlock lock");
         return ref MemoryMarshal.Cast<byte, int>(span)[0];
     }
 
@@ -311,9 +311,8 @@ public static class StandardHelpers
 
     private static ulong StringToInteger(RunContext context, ulong r1, ulong r2, ulong r3, ulong r4, bool signed)
     {
-        string helper = signed ? "strtol" : "strtoul";
-        var buffer = context.GetMemory(r1, r2, MemoryAccess.Read, $"{helper} buffer");
-        var result = context.GetMemory(r4, 8, MemoryAccess.Write, $"{helper} result");
+        var buffer = context.GetMemory(r1, r2, MemoryAccess.Read, signed ? "strtol buffer" : "strtoul buffer");
+        var result = context.GetMemory(r4, 8, MemoryAccess.Write, signed ? "strtol result" : "strtoul result");
         int consumed = ParseInteger(buffer, r3, out ulong magnitude, out bool negative);
         if (consumed < 0) return Result(consumed);
         ulong value;
@@ -394,7 +393,7 @@ public static class StandardHelpers
     private static ulong[]? ReadArguments(RunContext context, ulong address, ulong length, string helper)
     {
         if (length % 8 != 0 || length > 12 * 8) return null;
-        var bytes = context.GetMemory(address, length, MemoryAccess.Read, $"{helper} arguments");
+        var bytes = context.GetMemory(address, length, MemoryAccess.Read, helper == "snprintf" ? "snprintf arguments" : "trace_vprintk arguments");
         var arguments = new ulong[length / 8];
         for (int i = 0; i < arguments.Length; i++) arguments[i] = BinaryPrimitives.ReadUInt64LittleEndian(bytes[(i * 8)..]);
         return arguments;
@@ -452,7 +451,7 @@ public static class StandardHelpers
     {
         string helper = discard ? "ringbuf_discard" : "ringbuf_submit";
         // The header sits just before the record; it must be program-visible ring-buffer memory.
-        var header = context.GetMemory(r1 - RingBufferMap.HeaderSize, RingBufferMap.HeaderSize, MemoryAccess.Read, $"{helper} record header");
+        var header = context.GetMemory(r1 - RingBufferMap.HeaderSize, RingBufferMap.HeaderSize, MemoryAccess.Read, discard ? "ringbuf_discard record header" : "ringbuf_submit record header");
         uint owner = BinaryPrimitives.ReadUInt32LittleEndian(header[4..]);
         if (BpfMap.TryFromId(owner) is not RingBufferMap ring || !ring.Commit(r1, discard, r2))
             throw Fault(helper, $"0x{r1:x} is not a reserved ring buffer record");
