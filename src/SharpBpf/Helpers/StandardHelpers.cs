@@ -127,6 +127,8 @@ public static class StandardHelpers
     private static ulong MapUpdate(RunContext context, ulong r1, ulong r2, ulong r3, ulong r4, ulong r5)
     {
         var map = ResolveMap<BpfMap>(context, r1, "map_update_elem");
+        // The verifier allows no helper calls under bpf_spin_lock; a locked update here would spin forever.
+        if (t_heldSpinLock != 0) throw Fault("map_update_elem", "called while holding a bpf_spin_lock");
         var key = context.GetMemory(r2, (ulong)map.KeySize, MemoryAccess.Read, "map_update_elem key");
         var value = context.GetMemory(r3, (ulong)map.ValueSize, MemoryAccess.Read, "map_update_elem value");
         return Result(map.ProgramUpdate(key, value, (MapUpdateFlags)r4));

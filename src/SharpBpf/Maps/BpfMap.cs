@@ -203,7 +203,7 @@ public abstract class BpfMap : IDisposable
     {
         if (IsPerCpu) throw new BpfMapException(Name, "per-CPU map: use LookupPerCpu", -Errno.EINVAL);
         CheckSize<TValue>(ValueSize, "value");
-        var bytes = new byte[ValueSize];
+        Span<byte> bytes = ValueSize <= 256 ? stackalloc byte[ValueSize] : new byte[ValueSize];
         int result = Lookup(KeyBytes(in key), bytes);
         value = result == 0 ? MemoryMarshal.Read<TValue>(bytes) : default;
         return result == 0;

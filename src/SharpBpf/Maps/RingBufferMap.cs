@@ -172,6 +172,9 @@ public sealed class RingBufferMap : BpfMap
                 uint header = (uint)Volatile.Read(ref HeaderWord(consumer));
                 if ((header & BusyBit) != 0) break;
                 int length = (int)(header & ~(BusyBit | DiscardBit));
+                // Headers are program-writable memory: a program that overwrote one must not take the host down.
+                if (length > MaxEntries - (int)(consumer & _mask) - HeaderSize || consumer + length + HeaderSize > producer)
+                    throw new BpfMapException(Name, $"corrupted record header 0x{header:x8} at position {consumer}", -Errno.EINVAL);
                 int result = 0;
                 if ((header & DiscardBit) == 0)
                 {

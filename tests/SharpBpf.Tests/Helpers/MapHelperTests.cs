@@ -148,6 +148,9 @@ public class MapHelperTests
         Assert.Throws<BpfRuntimeException>(() => bed.Call(HelperIds.SpinUnlock, value));
         bed.Call(HelperIds.SpinLock, value);
         Assert.Throws<BpfRuntimeException>(() => bed.Call(HelperIds.SpinLock, value));
+        bed.PutU64s(0, 0);
+        var locked = Assert.Throws<BpfRuntimeException>(() => bed.Call(HelperIds.MapUpdateElem, map.Handle, bed.At(0), bed.At(0), (ulong)MapUpdateFlags.Lock));
+        Assert.Contains("holding a bpf_spin_lock", locked.Message);
         bed.Call(HelperIds.SpinUnlock, value);
         Assert.Throws<BpfRuntimeException>(() => bed.Call(HelperIds.SpinLock, value + 2));
     }

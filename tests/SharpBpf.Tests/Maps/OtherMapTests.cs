@@ -198,6 +198,17 @@ public class RingBufferMapTests
     }
 
     [Fact]
+    public void AHeaderOverwrittenByAProgramIsReportedNotFollowed()
+    {
+        using var ring = Ring();
+        ulong record = ring.Reserve(8);
+        ring.Commit(record, discard: false);
+        BitConverter.TryWriteBytes(At(record - 8, 4), 0x3FFF_0000); // huge length, not busy
+        var e = Assert.Throws<BpfMapException>(() => ring.Poll(_ => 0));
+        Assert.Contains("corrupted record header", e.Message);
+    }
+
+    [Fact]
     public void SizeMustBeAPowerOfTwoPageMultiple()
     {
         var e = Assert.Throws<BpfMapException>(() => Create(MapType.RingBuf, 0, 0, 5000, name: "rb"));
