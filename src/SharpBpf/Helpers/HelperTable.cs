@@ -12,7 +12,11 @@ public delegate ulong HelperFunction(RunContext context, ulong r1, ulong r2, ulo
 /// <param name="Id">The id programs pass in <c>call imm</c>.</param>
 /// <param name="Name">The helper's name, e.g. <c>map_lookup_elem</c>.</param>
 /// <param name="Function">The implementation.</param>
-public sealed record HelperDefinition(int Id, string Name, HelperFunction Function);
+public sealed record HelperDefinition(int Id, string Name, HelperFunction Function)
+{
+    /// <summary>Argument and return kinds, for the verifier; null for helpers registered without one.</summary>
+    public HelperPrototype? Prototype { get; init; }
+}
 
 /// <summary>The helpers available to a program, keyed by id.</summary>
 public sealed class HelperTable
@@ -31,6 +35,10 @@ public sealed class HelperTable
 
     /// <summary>Registers a helper from its parts.</summary>
     public HelperTable Register(int id, string name, HelperFunction function) => Register(new HelperDefinition(id, name, function));
+
+    /// <summary>Registers a helper with its prototype.</summary>
+    public HelperTable Register(int id, string name, HelperPrototype prototype, HelperFunction function) =>
+        Register(new HelperDefinition(id, name, function) { Prototype = prototype });
 
     /// <summary>The helper with this id, or null.</summary>
     public HelperDefinition? Get(long id) => (ulong)id < (ulong)_byId.Length ? _byId[id] : null;

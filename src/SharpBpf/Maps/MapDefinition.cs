@@ -106,4 +106,10 @@ public sealed record MapDefinition
 
     /// <summary>BTF type id of the value, when known (0 otherwise).</summary>
     public uint BtfValueTypeId { get; init; }
+
+    /// <summary>
+    /// Offset of the <c>struct bpf_spin_lock</c> inside the value (from BTF), or -1 when the value has none. Maps
+    /// never copy over the lock word, and <c>BPF_F_LOCK</c> updates need it.
+    /// </summary>
+    public int SpinLockOffset { get; init; } = -1;
 }

@@ -4,6 +4,13 @@ using SharpBpf.Memory;
 namespace SharpBpf.Runtime;
 
 /// <summary>
+/// Calls a function of the running program (a BPF-to-BPF callback such as <c>bpf_loop</c>'s) with r1-r5 and returns
+/// its r0. <paramref name="callback"/> is the value the program passed for the function: what the engine loaded for
+/// <c>lddw rX, func</c> (<c>BPF_PSEUDO_FUNC</c>), typically the function's instruction index.
+/// </summary>
+public delegate ulong ProgramCallbackInvoker(RunContext context, ulong callback, ulong r1, ulong r2, ulong r3, ulong r4, ulong r5);
+
+/// <summary>
 /// The state of one program run that engines and helpers share: the memory regions the program may touch, the
 /// helper table, the remaining instruction budget, the legacy packet (for <c>LD_ABS</c>/<c>LD_IND</c>), and the
 /// requests a helper can make of the engine (stop now, tail-call another program). A context is used by one
@@ -46,6 +53,22 @@ public sealed class RunContext
 
     /// <summary>Host data for the program type or attach point (context object, packet metadata, ...).</summary>
     public object? State { get; set; }
+
+    /// <summary>
+    /// Set by the engine running the program (in <c>Execute</c>) so helpers taking callbacks (<c>bpf_loop</c>,
+    /// <c>bpf_for_each_map_elem</c>) can call back into it. Null when the engine supports no callbacks.
+    /// </summary>
+    public ProgramCallbackInvoker? CallbackInvoker { get; set; }
+
+    /// <summary>
+    /// Calls the program-local function <paramref name="callback"/> through <see cref="CallbackInvoker"/> and returns
+    /// its r0. Throws a <see cref="BpfRuntimeException"/> (<see cref="RuntimeError.Unsupported"/>) when the engine
+    /// cannot call back.
+    /// </summary>
+    public ulong InvokeCallback(ulong callback, ulong r1 = 0, ulong r2 = 0, ulong r3 = 0, ulong r4 = 0, ulong r5 = 0) =>
+        CallbackInvoker is { } invoker
+            ? invoker(this, callback, r1, r2, r3, r4, r5)
+            : throw new BpfRuntimeException(RuntimeError.Unsupported, -1, null, "this engine cannot call back into the program (no CallbackInvoker)");
 
     /// <summary>Forgets all regions and requests; keeps the helper table.</summary>
     public void Reset()
