@@ -26,6 +26,8 @@ internal sealed class CompilationContext
     internal static readonly FieldInfo HelpersField = typeof(JitRuntime).GetField(nameof(JitRuntime.Helpers))!;
     internal static readonly FieldInfo RegionOfPcField = typeof(JitRuntime).GetField(nameof(JitRuntime.RegionOfPc))!;
     internal static readonly MethodInfo CheckAccess = typeof(JitRuntime).GetMethod(nameof(JitRuntime.CheckAccess))!;
+    internal static readonly MethodInfo FastRegionStart = typeof(JitRuntime).GetMethod(nameof(JitRuntime.FastRegionStart))!;
+    internal static readonly MethodInfo FastRegionLength = typeof(JitRuntime).GetMethod(nameof(JitRuntime.FastRegionLength))!;
     internal static readonly MethodInfo Charge = typeof(JitRuntime).GetMethod(nameof(JitRuntime.Charge))!;
     internal static readonly MethodInfo BudgetExceeded = typeof(JitRuntime).GetMethod(nameof(JitRuntime.BudgetExceeded))!;
     internal static readonly MethodInfo CallDepthExceeded = typeof(JitRuntime).GetMethod(nameof(JitRuntime.CallDepthExceeded))!;

@@ -49,7 +49,7 @@ public sealed record JitOptions
     /// Functions longer than this many instruction slots are split into regions compiled as separate methods, so
     /// that RyuJIT keeps optimising them (it falls back to minimal optimisation for very large methods).
     /// </summary>
-    public int MaxRegionInstructions { get; init; } = 1024;
+    public int MaxRegionInstructions { get; init; } = 512;
 
     /// <summary>Test hook: when set, every emitted IL instruction is appended here.</summary>
     internal List<RecordedIl>? IlLog { get; init; }

@@ -50,6 +50,27 @@ internal sealed class JitRuntime
             $"{verb} of {size} bytes at 0x{address:x} is outside every accessible region", address, size);
     }
 
+    /// <summary>
+    /// The run's first region (the program's input memory or context) for the inline check of checked accesses:
+    /// its start for reads (<paramref name="write"/> false) or writes. A missing, short (under 8 bytes) or
+    /// non-permitting region is replaced by the stack, so the inline check never accepts more than the region scan.
+    /// Returned by value (not through out parameters) so the locals holding it stay in registers.
+    /// </summary>
+    public static ulong FastRegionStart(RunContext context, ulong stackBase, bool write) =>
+        UsableFirstRegion(context, write) is { } region ? region.Start : stackBase;
+
+    /// <summary>The length matching <see cref="FastRegionStart"/>.</summary>
+    public static ulong FastRegionLength(RunContext context, ulong stackSize, bool write) =>
+        UsableFirstRegion(context, write) is { } region ? region.Length : stackSize;
+
+    private static MemoryRegion? UsableFirstRegion(RunContext context, bool write)
+    {
+        var regions = context.Regions;
+        if (regions.Length == 0 || regions[0].Length < 8) return null;
+        var need = write ? MemoryAccess.Write : MemoryAccess.Read;
+        return (regions[0].Access & need) == need ? regions[0] : null;
+    }
+
     /// <summary>Charges <paramref name="count"/> instructions to the run's budget.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Charge(RunContext context, long count, int pc)

@@ -26,6 +26,10 @@ internal sealed class MethodEmitter
     private readonly LocalBuilder[] _r = new LocalBuilder[Reg.Count];
     private readonly LocalBuilder _address, _temp;
     private LocalBuilder? _key64, _key32;
+    // Address-taken (out parameter), so kept apart from the temporaries RyuJIT should enregister.
+    private LocalBuilder? _packetValue;
+    // Checked mode: the run's first region, for reads and for writes (see JitRuntime.FastRegions).
+    private LocalBuilder? _readStart, _readLength, _writeStart, _writeLength;
     private readonly Dictionary<int, Label> _labels = [];
     private readonly Label _exit;
     private Label? _packetFail;
@@ -217,6 +221,18 @@ internal sealed class MethodEmitter
             _il.Emit(OpCodes.Stloc, _key32);
         }
 
+        if (_cx.Checked && AccessesMemory())
+        {
+            _readStart = _il.DeclareLocal(typeof(ulong));
+            _readLength = _il.DeclareLocal(typeof(ulong));
+            _writeStart = _il.DeclareLocal(typeof(ulong));
+            _writeLength = _il.DeclareLocal(typeof(ulong));
+            LoadFast(_readStart, CompilationContext.FastRegionStart, write: false);
+            LoadFast(_readLength, CompilationContext.FastRegionLength, write: false);
+            LoadFast(_writeStart, CompilationContext.FastRegionStart, write: true);
+            LoadFast(_writeLength, CompilationContext.FastRegionLength, write: true);
+        }
+
         if (_region is not null)
         {
             var bad = _il.DefineLabel();
@@ -229,6 +245,23 @@ internal sealed class MethodEmitter
             _il.MarkLabel(bad);
             Throw(CompilationContext.BadRegionEntry, -1, loadPcFromArgument: true);
         }
+    }
+
+    private void LoadFast(LocalBuilder local, MethodInfo method, bool write)
+    {
+        _il.LoadArg(ArgContext);
+        if (method == CompilationContext.FastRegionStart) _il.LoadArg(_argStackBase);
+        else _il.LoadLong(_cx.StackSize);
+        _il.LoadInt(write ? 1 : 0);
+        _il.Emit(OpCodes.Call, method);
+        _il.Emit(OpCodes.Stloc, local);
+    }
+
+    private bool AccessesMemory()
+    {
+        for (int pc = _start; pc < _end; pc++)
+            if (_code.FormAt(pc) is { IsMemoryAccess: true }) return true;
+        return false;
     }
 
     private void StoreRegisters()
@@ -293,7 +326,13 @@ internal sealed class MethodEmitter
 
     private void Imm64(long value)
     {
-        if (_cx.Blind)
+        if (_cx.Blind && value is >= int.MinValue and <= int.MaxValue)
+        {
+            // Sign-extended 32-bit immediates stay 32-bit: smaller code than a blinded 64-bit constant.
+            Imm32((int)value);
+            _il.Emit(OpCodes.Conv_I8);
+        }
+        else if (_cx.Blind)
         {
             _il.Emit(OpCodes.Ldc_I8, value ^ _cx.BlindKey);
             _il.Emit(OpCodes.Ldloc, _key64!);
@@ -665,11 +704,12 @@ internal sealed class MethodEmitter
             _il.Emit(OpCodes.Conv_I8);
         }
         _il.LoadInt(form.AccessSize);
-        _il.Emit(OpCodes.Ldloca, _temp);
+        _packetValue ??= _il.DeclareLocal(typeof(ulong));
+        _il.Emit(OpCodes.Ldloca, _packetValue);
         _il.Emit(OpCodes.Call, CompilationContext.TryLoadPacket);
         _packetFail ??= _il.DefineLabel();
         _il.Emit(OpCodes.Brfalse, _packetFail.Value);
-        _il.Emit(OpCodes.Ldloc, _temp);
+        _il.Emit(OpCodes.Ldloc, _packetValue);
         StoreReg(0);
     }
 
@@ -690,6 +730,13 @@ internal sealed class MethodEmitter
             _il.LoadArg(_argStackBase);
             _il.Emit(OpCodes.Sub);
             _il.LoadLong(_cx.StackSize - size);
+            _il.Emit(OpCodes.Ble_Un, ok);
+            _il.Emit(OpCodes.Ldloc, _address);
+            _il.Emit(OpCodes.Ldloc, write ? _writeStart! : _readStart!);
+            _il.Emit(OpCodes.Sub);
+            _il.Emit(OpCodes.Ldloc, write ? _writeLength! : _readLength!);
+            _il.LoadLong(size);
+            _il.Emit(OpCodes.Sub);
             _il.Emit(OpCodes.Ble_Un, ok);
             _il.LoadArg(ArgRuntime);
             _il.LoadArg(ArgContext);
