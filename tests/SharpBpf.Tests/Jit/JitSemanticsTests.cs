@@ -70,6 +70,17 @@ public class JitSemanticsTests
     }
 
     [Fact]
+    public void Memory_shorter_than_a_word_is_still_bounds_checked_exactly()
+    {
+        var executable = Compile([Insn.LdxMem(Bpf.W, Reg.R0, Reg.R1, 0), Insn.LdxMem(Bpf.H, Reg.R2, Reg.R1, 3), Insn.ExitInsn()]);
+        var error = Assert.Throws<BpfRuntimeException>(() => executable.Run(new byte[4]));
+        Assert.Equal(RuntimeError.OutOfBounds, error.Error);
+        Assert.Equal(1, error.ProgramCounter);
+        Assert.Equal(2, error.Size);
+        Assert.Equal(0x04030201UL, executable.Run([1, 2, 3, 4, 5]));
+    }
+
+    [Fact]
     public void Stack_access_below_the_frame_is_out_of_bounds()
     {
         var program = new[] { Insn.StMem(Bpf.DW, Reg.R10, -520, 1), Insn.Mov64Imm(Reg.R0, 0), Insn.ExitInsn() };
