@@ -28,7 +28,13 @@ public sealed class JitCompileException : BpfException
 /// </summary>
 public static class JitCompiler
 {
-    /// <summary>Compiles <paramref name="code"/>.</summary>
+    /// <summary>
+    /// Compiles <paramref name="code"/>. Helpers registered in <paramref name="helpers"/> at this point are bound into
+    /// the code (no lookup per call); other helper ids are looked up in the run's <see cref="RunContext.Helpers"/> when
+    /// called, failing with <see cref="RuntimeError.UnknownHelper"/>. The JIT refuses (with the instruction and reason)
+    /// calls by BTF id, <c>lddw</c> pseudo sources not yet resolved by a loader, jumps between functions and functions
+    /// that fall through into the next one; <see cref="RuntimeSelector"/> then falls back to the interpreter.
+    /// </summary>
     /// <exception cref="JitCompileException">The JIT cannot compile the program.</exception>
     /// <exception cref="ArgumentException"><see cref="JitMemoryMode.Unchecked"/> without <see cref="JitOptions.UnsafeSkipBoundsChecks"/>.</exception>
     public static JitExecutable Compile(Bytecode code, HelperTable? helpers = null, JitOptions? options = null)

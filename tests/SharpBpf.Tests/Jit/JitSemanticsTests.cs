@@ -280,6 +280,19 @@ public class JitSemanticsTests
     }
 
     [Fact]
+    public void Jumps_between_functions_and_fall_through_into_a_function_are_refused_with_the_instruction()
+    {
+        // main jumps into the function that starts at 3.
+        var crossing = Program(Insn.CallRel(1), Insn.JmpA(1), Insn.ExitInsn(), Insn.Mov64Imm(Reg.R0, 1), Insn.ExitInsn());
+        Assert.False(JitCompiler.TryCompile(crossing, null, null, out _, out string? reason));
+        Assert.StartsWith("instruction 1:", reason);
+        // main's last instruction is not an exit, so it would run on into the function at 2.
+        var fallThrough = Program(Insn.CallRel(0), Insn.Mov64Imm(Reg.R0, 1), Insn.Mov64Imm(Reg.R0, 2), Insn.ExitInsn());
+        var error = Assert.Throws<JitCompileException>(() => JitCompiler.Compile(fallThrough));
+        Assert.Contains("fall through", error.Message);
+    }
+
+    [Fact]
     public void Concurrent_runs_from_several_threads_are_independent()
     {
         // Sums the input bytes through a stack buffer, so threads would corrupt each other if they shared a stack.
