@@ -28,7 +28,7 @@ internal sealed class MethodEmitter
     private LocalBuilder? _key64, _key32;
     // Address-taken (out parameter), so kept apart from the temporaries RyuJIT should enregister.
     private LocalBuilder? _packetValue;
-    // Checked mode: the run's first region, for reads and for writes (see JitRuntime.FastRegions).
+    // Checked mode: the run's first region, for reads and for writes (see JitRuntime.FastRegionStart).
     private LocalBuilder? _readStart, _readLength, _writeStart, _writeLength;
     private readonly Dictionary<int, Label> _labels = [];
     private readonly Label _exit;
