@@ -1,0 +1,165 @@
+using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+using SharpBpf.Asm;
+using SharpBpf.Helpers;
+using SharpBpf.Isa;
+using SharpBpf.Memory;
+using SharpBpf.Runtime;
+
+namespace SharpBpf.Jit;
+
+/// <summary>
+/// What compiled code reaches at run time besides its registers: helper delegates resolved at compile time, the
+/// blinding key, the region map of split functions, and the out-of-line slow paths (region scan, faults, dynamic
+/// helper lookup, legacy packet loads). One instance per executable, shared by all threads; it holds no per-run
+/// state.
+/// </summary>
+internal sealed class JitRuntime
+{
+    // Not readonly and read through the instance, so RyuJIT cannot fold (imm ^ key) ^ key back into imm.
+    public long BlindKey;
+    public HelperFunction[] Helpers = [];
+    public int[] RegionOfPc = [];
+    public readonly Bytecode Code;
+    public readonly long Budget;
+
+    public JitRuntime(Bytecode code, long budget)
+    {
+        Code = code;
+        Budget = budget;
+    }
+
+    private string Text(int pc) => Disassembler.Format(Code, pc, AsmSyntax.Llvm);
+
+    /// <summary>Slow path of a checked access that missed the stack: scan the run's regions.</summary>
+    public void CheckAccess(RunContext context, ulong address, int size, int pc, bool write)
+    {
+        var access = write ? MemoryAccess.Write : MemoryAccess.Read;
+        if (context.FindRegion(address, (ulong)size, access) is not null) return;
+        throw AccessFault(context, address, size, pc, write);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private BpfRuntimeException AccessFault(RunContext context, ulong address, int size, int pc, bool write)
+    {
+        string verb = write ? "store" : "load";
+        if (write && context.FindRegion(address, (ulong)size, MemoryAccess.Read) is { } readOnly)
+            return new BpfRuntimeException(RuntimeError.WriteToReadOnly, pc, Text(pc),
+                $"{verb} of {size} bytes at 0x{address:x} into read-only region '{readOnly.Name}'", address, size);
+        return new BpfRuntimeException(RuntimeError.OutOfBounds, pc, Text(pc),
+            $"{verb} of {size} bytes at 0x{address:x} is outside every accessible region", address, size);
+    }
+
+    /// <summary>
+    /// The run's first region (the program's input memory or context) for the inline check of checked accesses:
+    /// its start for reads (<paramref name="write"/> false) or writes. A missing, short (under 8 bytes) or
+    /// non-permitting region is replaced by the stack, so the inline check never accepts more than the region scan.
+    /// Returned by value (not through out parameters) so the locals holding it stay in registers.
+    /// </summary>
+    public static ulong FastRegionStart(RunContext context, ulong stackBase, bool write) =>
+        UsableFirstRegion(context, write) is { } region ? region.Start : stackBase;
+
+    /// <summary>The length matching <see cref="FastRegionStart"/>.</summary>
+    public static ulong FastRegionLength(RunContext context, ulong stackSize, bool write) =>
+        UsableFirstRegion(context, write) is { } region ? region.Length : stackSize;
+
+    private static MemoryRegion? UsableFirstRegion(RunContext context, bool write)
+    {
+        var regions = context.Regions;
+        if (regions.Length == 0 || regions[0].Length < 8) return null;
+        var need = write ? MemoryAccess.Write : MemoryAccess.Read;
+        return (regions[0].Access & need) == need ? regions[0] : null;
+    }
+
+    /// <summary>Charges <paramref name="count"/> instructions to the run's budget.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Charge(RunContext context, long count, int pc)
+    {
+        long executed = context.InstructionsExecuted + count;
+        context.InstructionsExecuted = executed;
+        if (executed > Budget) throw BudgetExceeded(pc);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public Exception BudgetExceeded(int pc) =>
+        new BpfRuntimeException(RuntimeError.BudgetExceeded, pc, Text(pc), $"instruction budget of {Budget} exhausted");
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public Exception CallDepthExceeded(int pc) =>
+        new BpfRuntimeException(RuntimeError.CallDepthExceeded, pc, Text(pc), $"more than {Reg.MaxCallDepth} nested frames");
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public Exception FellOffEnd(int pc) =>
+        new BpfRuntimeException(RuntimeError.FellOffEnd, pc, null, "execution ran past the last instruction");
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public Exception BadRegionEntry(int pc) =>
+        new BpfRuntimeException(RuntimeError.Unsupported, pc, null, $"internal JIT error: no region entry for pc {pc}");
+
+    /// <summary>A helper call whose id was not resolved at compile time (unknown then, or <c>callx</c>).</summary>
+    public ulong CallHelperById(RunContext context, long id, int pc, ulong r1, ulong r2, ulong r3, ulong r4, ulong r5)
+    {
+        var helper = context.Helpers.Get(id)
+            ?? throw new BpfRuntimeException(RuntimeError.UnknownHelper, pc, Text(pc), $"no helper is registered with id {id}");
+        return helper.Function(context, r1, r2, r3, r4, r5);
+    }
+
+    /// <summary>Legacy LD_ABS/LD_IND: a big-endian load from the packet; false when out of bounds.</summary>
+    public static unsafe bool TryLoadPacket(RunContext context, ulong offset, int size, out ulong value)
+    {
+        ulong length = context.PacketLength;
+        if (offset > length || (ulong)size > length - offset)
+        {
+            value = 0;
+            return false;
+        }
+        byte* p = (byte*)(context.PacketStart + offset);
+        value = size switch
+        {
+            1 => *p,
+            2 => BinaryPrimitives.ReverseEndianness(Unsafe.ReadUnaligned<ushort>(p)),
+            _ => BinaryPrimitives.ReverseEndianness(Unsafe.ReadUnaligned<uint>(p)),
+        };
+        return true;
+    }
+}
+
+/// <summary>Atomic read-modify-write operations on raw addresses; each returns the old value (zero-extended).</summary>
+internal static unsafe class JitAtomics
+{
+    public static ulong Add64(ulong address, ulong value) => (ulong)Interlocked.Add(ref *(long*)address, (long)value) - value;
+    public static ulong Or64(ulong address, ulong value) => Interlocked.Or(ref *(ulong*)address, value);
+    public static ulong And64(ulong address, ulong value) => Interlocked.And(ref *(ulong*)address, value);
+    public static ulong Xchg64(ulong address, ulong value) => Interlocked.Exchange(ref *(ulong*)address, value);
+    public static ulong CmpXchg64(ulong address, ulong value, ulong comparand) => Interlocked.CompareExchange(ref *(ulong*)address, value, comparand);
+
+    public static ulong Xor64(ulong address, ulong value)
+    {
+        ref ulong target = ref *(ulong*)address;
+        ulong old = Volatile.Read(ref target);
+        while (true)
+        {
+            ulong seen = Interlocked.CompareExchange(ref target, old ^ value, old);
+            if (seen == old) return old;
+            old = seen;
+        }
+    }
+
+    public static ulong Add32(ulong address, ulong value) => (uint)Interlocked.Add(ref *(int*)address, (int)value) - (uint)value;
+    public static ulong Or32(ulong address, ulong value) => Interlocked.Or(ref *(uint*)address, (uint)value);
+    public static ulong And32(ulong address, ulong value) => Interlocked.And(ref *(uint*)address, (uint)value);
+    public static ulong Xchg32(ulong address, ulong value) => Interlocked.Exchange(ref *(uint*)address, (uint)value);
+    public static ulong CmpXchg32(ulong address, ulong value, ulong comparand) => Interlocked.CompareExchange(ref *(uint*)address, (uint)value, (uint)comparand);
+
+    public static ulong Xor32(ulong address, ulong value)
+    {
+        ref uint target = ref *(uint*)address;
+        uint old = Volatile.Read(ref target);
+        while (true)
+        {
+            uint seen = Interlocked.CompareExchange(ref target, old ^ (uint)value, old);
+            if (seen == old) return old;
+            old = seen;
+        }
+    }
+}

@@ -1,0 +1,115 @@
+using SharpBpf.Isa;
+
+namespace SharpBpf.Jit;
+
+/// <summary>A contiguous instruction range compiled as one method.</summary>
+internal sealed record CodeRegion(int Index, int Function, int Start, int End)
+{
+    /// <summary>Instructions entered from outside the region (its start, and targets of jumps from other regions).</summary>
+    public SortedSet<int> Entries { get; } = [];
+}
+
+/// <summary>A program-local function: from its entry to the next function's entry.</summary>
+internal sealed record CodeFunction(int Index, int Start, int End)
+{
+    /// <summary>Its regions when it is split; empty when it is compiled as one method.</summary>
+    public List<CodeRegion> Regions { get; } = [];
+
+    public bool IsSplit => Regions.Count > 0;
+}
+
+/// <summary>
+/// How a program is cut into methods: functions at local-call targets (as the kernel's <c>bpf_jit_subprogs</c>),
+/// and regions inside functions longer than <see cref="JitOptions.MaxRegionInstructions"/>. Also rejects what the
+/// JIT cannot compile, with the reason.
+/// </summary>
+internal sealed class ProgramLayout
+{
+    public List<CodeFunction> Functions { get; } = [];
+    public int[] FunctionOfPc { get; }
+    public int[] RegionOfPc { get; }
+    public List<CodeRegion> Regions { get; } = [];
+    public bool HasLocalCalls { get; }
+
+    public ProgramLayout(Bytecode code, int maxRegionInstructions)
+    {
+        int length = code.Length;
+        var entries = new SortedSet<int> { 0 };
+        for (int pc = 0; pc < length; pc++)
+        {
+            var form = code.FormAt(pc);
+            if (form is null) continue;
+            switch (form.Operation)
+            {
+                case Operation.CallLocal:
+                    entries.Add(code.TargetOf(pc));
+                    HasLocalCalls = true;
+                    break;
+                case Operation.CallBtf:
+                    throw new JitCompileException(pc, "calls by BTF id (kfuncs) are not supported by the JIT");
+                case Operation.LoadImm64 when code.Instructions[pc].Src != (int)LoadImm64Source.Immediate:
+                    throw new JitCompileException(pc, $"lddw with pseudo source {(LoadImm64Source)code.Instructions[pc].Src} must be resolved by the loader before compilation");
+            }
+        }
+
+        var starts = entries.ToArray();
+        FunctionOfPc = new int[length];
+        for (int f = 0; f < starts.Length; f++)
+        {
+            int end = f + 1 < starts.Length ? starts[f + 1] : length;
+            Functions.Add(new CodeFunction(f, starts[f], end));
+            Array.Fill(FunctionOfPc, f, starts[f], end - starts[f]);
+        }
+
+        foreach (var function in Functions)
+        {
+            for (int pc = function.Start; pc < function.End; pc++)
+            {
+                var form = code.FormAt(pc);
+                if (form is null || form.Flow is not (FlowControl.Jump or FlowControl.ConditionalBranch)) continue;
+                int target = code.TargetOf(pc);
+                if (target < function.Start || target >= function.End)
+                    throw new JitCompileException(pc, $"jump to {target} leaves its function ({function.Start}..{function.End - 1})");
+            }
+            if (function.End < length && FallsThrough(code, function.End))
+                throw new JitCompileException(LastInstruction(code, function.End),
+                    $"function at {function.Start} can fall through into the function at {function.End}");
+        }
+
+        RegionOfPc = new int[length];
+        foreach (var function in Functions)
+        {
+            if (function.End - function.Start <= maxRegionInstructions) continue;
+            int start = function.Start;
+            while (start < function.End)
+            {
+                int end = Math.Min(start + maxRegionInstructions, function.End);
+                if (end < function.End && code.FormAt(end) is null) end++; // never split a lddw
+                var region = new CodeRegion(Regions.Count, function.Index, start, end);
+                region.Entries.Add(start);
+                Regions.Add(region);
+                function.Regions.Add(region);
+                Array.Fill(RegionOfPc, region.Index, start, end - start);
+                start = end;
+            }
+            foreach (var region in function.Regions)
+            {
+                for (int pc = region.Start; pc < region.End; pc++)
+                {
+                    var form = code.FormAt(pc);
+                    if (form is null || form.Flow is not (FlowControl.Jump or FlowControl.ConditionalBranch)) continue;
+                    int target = code.TargetOf(pc);
+                    if (target < region.Start || target >= region.End) Regions[RegionOfPc[target]].Entries.Add(target);
+                }
+            }
+        }
+    }
+
+    private static int LastInstruction(Bytecode code, int end) => code.FormAt(end - 1) is null ? end - 2 : end - 1;
+
+    private static bool FallsThrough(Bytecode code, int end)
+    {
+        var form = code.FormAt(LastInstruction(code, end))!;
+        return form.Flow is not (FlowControl.Exit or FlowControl.Jump);
+    }
+}
