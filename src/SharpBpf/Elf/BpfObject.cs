@@ -224,7 +224,10 @@ public sealed class BpfObject
                     if (variableType.Kind != BtfKind.Var)
                         throw new BpfElfException(".BTF", elf.FindSection(".BTF")!.Offset, $"DATASEC '.maps' entry type [{variable.TypeId}] is {variableType.Kind}, not VAR");
                     var map = ReadBtfMapDefinition(btf, variableType.Name, variableType.SizeOrType, section, 0);
-                    _mapsBySymbol[(section.Index, variable.Offset)] = _maps.Count;
+                    // Compilers leave DATASEC offsets 0 in object files (libbpf fixes them up from the symbol table), so the
+                    // symbol of the same name gives the definition's place in the section.
+                    var symbol = symbols.FirstOrDefault(s => s.Name == variableType.Name);
+                    _mapsBySymbol[(section.Index, symbol?.Value ?? variable.Offset)] = _maps.Count;
                     _maps.Add(map);
                 }
             }
