@@ -111,7 +111,7 @@ public sealed class BpfObject
         private readonly Dictionary<int, int> _dataMaps = [];
         private readonly List<BpfRelocation> _relocations = [];
         private readonly Dictionary<int, Instruction[]> _code = [];
-        private readonly Dictionary<int, Dictionary<long, ElfRelocation>> _relocationsAt = [];
+        private readonly Dictionary<int, Dictionary<long, (ElfSection Table, ElfRelocation Entry)>> _relocationsAt = [];
 
         public BpfObject Run()
         {
@@ -348,7 +348,7 @@ public sealed class BpfObject
             for (int i = 0; i < code.Length; i++) code[i] = Instruction.ReadFrom(bytes.Slice(i * Instruction.Size, Instruction.Size));
             _code[section.Index] = code;
 
-            var relocations = new Dictionary<long, ElfRelocation>();
+            var relocations = new Dictionary<long, (ElfSection, ElfRelocation)>();
             if (elf.RelocationsByTarget.TryGetValue(section.Index, out var tables))
             {
                 foreach (var (table, entries) in tables)
@@ -356,7 +356,7 @@ public sealed class BpfObject
                     {
                         if (entry.Offset % Instruction.Size != 0 || entry.Offset >= (ulong)section.Size)
                             throw new BpfElfException(table.Name, entry.FileOffset, $"relocation offset 0x{entry.Offset:x} is not an instruction of '{section.Name}' (size 0x{section.Size:x})");
-                        if (!relocations.TryAdd((long)(entry.Offset / Instruction.Size), entry))
+                        if (!relocations.TryAdd((long)(entry.Offset / Instruction.Size), (table, entry)))
                             throw new BpfElfException(table.Name, entry.FileOffset, $"second relocation for the instruction at offset 0x{entry.Offset:x} of '{section.Name}'");
                     }
             }
@@ -443,10 +443,9 @@ public sealed class BpfObject
                     var instruction = code[k];
                     long instructionOffset = piece.Section.Offset + (long)k * Instruction.Size;
                     var form = OpcodeTable.Lookup(instruction);
-                    relocations.TryGetValue(k, out var relocation);
-                    if (relocation is not null)
+                    if (relocations.TryGetValue(k, out var relocation))
                     {
-                        ApplyRelocation(programName, piece, k, index, instruction, form, relocation, output, LinkFunction);
+                        ApplyRelocation(programName, piece, k, index, instruction, form, relocation.Table, relocation.Entry, output, LinkFunction);
                         continue;
                     }
                     if (form?.Operation == Operation.CallLocal)
@@ -479,10 +478,8 @@ public sealed class BpfObject
         private delegate int FunctionLinker(ElfSection section, long target, long fileOffset, ElfSection reportSection);
 
         private void ApplyRelocation(string programName, Piece piece, int k, int index, Instruction instruction, InstructionForm? form,
-            ElfRelocation relocation, List<Instruction> output, FunctionLinker linkFunction)
+            ElfSection table, ElfRelocation relocation, List<Instruction> output, FunctionLinker linkFunction)
         {
-            var table = elf.Sections.First(s => s.Type is SectionType.Rel or SectionType.Rela && s.Info == piece.Section.Index &&
-                relocation.FileOffset >= s.Offset && relocation.FileOffset < s.Offset + s.Size);
             var symbol = elf.Symbols[relocation.SymbolIndex];
             BpfElfException Bad(string problem) => new(table.Name, relocation.FileOffset, $"program '{programName}', instruction {k} of '{piece.Section.Name}': {problem}");
             string symbolName = symbol.Type == ElfSymbol.TypeSection && symbol.IsDefinedInSection ? elf.Sections[symbol.SectionIndex].Name : symbol.Name;

@@ -127,9 +127,16 @@ public static class ProgramSections
                 sectionName.StartsWith(entry.Prefix, StringComparison.Ordinal) && sectionName[entry.Prefix.Length] == '/')
                 return new(entry.Type, entry.Attach, sectionName[(entry.Prefix.Length + 1)..]);
         }
-        var legacy = s_table.Where(e => sectionName.StartsWith(e.Prefix, StringComparison.Ordinal)).MaxBy(e => e.Prefix.Length);
-        return legacy.Prefix is null
-            ? new(BpfProgramType.Unspecified, BpfAttachType.None, null)
-            : new(legacy.Type, legacy.Attach, null);
+        var best = new ProgramSectionInfo(BpfProgramType.Unspecified, BpfAttachType.None, null);
+        int bestLength = 0;
+        foreach (var entry in s_table)
+        {
+            if (entry.Prefix.Length > bestLength && sectionName.StartsWith(entry.Prefix, StringComparison.Ordinal))
+            {
+                best = new(entry.Type, entry.Attach, null);
+                bestLength = entry.Prefix.Length;
+            }
+        }
+        return best;
     }
 }
