@@ -97,6 +97,15 @@ internal sealed class ElfFile
         if (namesIndex >= sectionCount)
             throw Header(62, $"section name table index e_shstrndx {namesIndex} is out of range (0..{sectionCount - 1})");
 
+        var namesHeader = data.Slice((int)sectionTableOffset + namesIndex * SectionHeaderSize, SectionHeaderSize);
+        ulong namesOffset = BinaryPrimitives.ReadUInt64LittleEndian(namesHeader[24..]), namesSize = BinaryPrimitives.ReadUInt64LittleEndian(namesHeader[32..]);
+        if (BinaryPrimitives.ReadUInt32LittleEndian(namesHeader[4..]) != SectionType.StrTab)
+            throw Header(62, $"section name table #{namesIndex} has type {BinaryPrimitives.ReadUInt32LittleEndian(namesHeader[4..])}, expected SHT_STRTAB (3)");
+        if (namesOffset > (ulong)data.Length || (ulong)data.Length - namesOffset < namesSize)
+            throw Header((long)sectionTableOffset + namesIndex * SectionHeaderSize + 24,
+                $"section name table #{namesIndex} at 0x{namesOffset:x} with size 0x{namesSize:x} extends past the end of the {data.Length}-byte file");
+        var nameTable = data.Slice((int)namesOffset, (int)namesSize);
+
         var raw = new (uint Name, uint Type, ulong Flags, ulong Offset, ulong Size, uint Link, uint Info, ulong EntSize, long HeaderOffset)[sectionCount];
         for (int i = 0; i < sectionCount; i++)
         {
@@ -109,15 +118,11 @@ internal sealed class ElfFile
             if (raw[i].Type is not (SectionType.NoBits or SectionType.Null))
             {
                 if (raw[i].Offset > (ulong)data.Length || (ulong)data.Length - raw[i].Offset < raw[i].Size)
-                    throw new BpfElfException($"#{i}", at + 24,
+                    throw new BpfElfException(ReadString(nameTable, raw[i].Name) ?? $"#{i}", at + 24,
                         $"section #{i} contents at 0x{raw[i].Offset:x} with size 0x{raw[i].Size:x} extend past the end of the {data.Length}-byte file");
             }
         }
 
-        var names = raw[namesIndex];
-        if (names.Type != SectionType.StrTab)
-            throw Header(62, $"section name table #{namesIndex} has type {names.Type}, expected SHT_STRTAB (3)");
-        var nameTable = data.Slice((int)names.Offset, (int)names.Size);
 
         var sections = new ElfSection[sectionCount];
         for (int i = 0; i < sectionCount; i++)
