@@ -151,6 +151,25 @@ public class FixtureObjectTests
     }
 
     [Fact]
+    public void CallsWithinOneSectionLinkTheCalleeAfterTheProgram()
+    {
+        var obj = Load("same_section_calls");
+        AssertCommon(obj);
+        // twice is a static (local) function, so it is a subprogram, not a program, even though it lives in "socket".
+        Assert.Equal(["calls_in_section", "calls_other_program"], obj.Programs.Select(p => p.Name));
+        foreach (var program in obj.Programs)
+        {
+            Assert.Equal([program.Name, "twice"], program.Functions.Select(f => f.Name));
+            var twice = program.Functions[1];
+            Assert.Equal(("socket", 3), (twice.SectionName, twice.Length));
+            int call = Enumerable.Range(0, program.Bytecode.Length).Single(i => program.Bytecode.FormAt(i)?.Operation == Operation.CallLocal);
+            Assert.Equal(twice.StartIndex, program.Bytecode.TargetOf(call));
+            Assert.Equal(program.Functions[0].Length, twice.StartIndex);
+        }
+        Assert.All(obj.Relocations, r => Assert.Equal((BpfRelocationKind.SubprogramCall, -1L), (r.Kind, r.FileOffset)));
+    }
+
+    [Fact]
     public void GlobalDataBecomesArrayMaps()
     {
         var obj = Load("globals");
