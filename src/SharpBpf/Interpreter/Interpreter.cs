@@ -65,6 +65,8 @@ public sealed unsafe class Interpreter : BpfExecutable
         RunState state;
         state.ReadStart = state.WriteStart = top - FrameSize;
         state.ReadLength = state.WriteLength = FrameSize;
+        state.StackLow = top - FrameSize;
+        state.StackLength = FrameSize;
         state.Remaining = budget <= 0 ? long.MaxValue : budget - context.InstructionsExecuted;
         state.StackRegionIndex = context.RegionCount;
         long initial = state.Remaining;
@@ -73,7 +75,7 @@ public sealed unsafe class Interpreter : BpfExecutable
         context.AddRegion(new MemoryRegion(top - FrameSize, FrameSize, MemoryAccess.ReadWrite, StackRegionName));
         try
         {
-            return Loop(context, registers, frames, top, &state);
+            return Loop(context, registers, frames, &state);
         }
         finally
         {
@@ -83,13 +85,11 @@ public sealed unsafe class Interpreter : BpfExecutable
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private ulong Loop(RunContext context, ulong* r, Frame* frames, ulong stackTop, RunState* state)
+    private ulong Loop(RunContext context, ulong* r, Frame* frames, RunState* state)
     {
         DecodedInstruction* pc = _code;
         DecodedInstruction* segment = pc; // first instruction of the straight-line run being executed
         long remaining = state->Remaining;
-        ulong stackLow = stackTop - FrameSize;
-        ulong stackLength = FrameSize;
         int depth = 0;
 
         for (;; pc++)
@@ -225,105 +225,105 @@ public sealed unsafe class Interpreter : BpfExecutable
                 case Handler.Load1:
                 {
                     ulong a = r[pc->Src] + (ulong)(long)pc->Aux;
-                    if (a - stackLow > stackLength - 1 && !state->CanRead(a, 1)) ResolveRead(context, state, pc, a, 1);
+                    if (a - state->StackLow > state->StackLength - 1 && !state->CanRead(a, 1)) ResolveRead(context, state, pc, a, 1);
                     r[pc->Dst] = *(byte*)a;
                     continue;
                 }
                 case Handler.Load2:
                 {
                     ulong a = r[pc->Src] + (ulong)(long)pc->Aux;
-                    if (a - stackLow > stackLength - 2 && !state->CanRead(a, 2)) ResolveRead(context, state, pc, a, 2);
+                    if (a - state->StackLow > state->StackLength - 2 && !state->CanRead(a, 2)) ResolveRead(context, state, pc, a, 2);
                     r[pc->Dst] = Unsafe.ReadUnaligned<ushort>((void*)a);
                     continue;
                 }
                 case Handler.Load4:
                 {
                     ulong a = r[pc->Src] + (ulong)(long)pc->Aux;
-                    if (a - stackLow > stackLength - 4 && !state->CanRead(a, 4)) ResolveRead(context, state, pc, a, 4);
+                    if (a - state->StackLow > state->StackLength - 4 && !state->CanRead(a, 4)) ResolveRead(context, state, pc, a, 4);
                     r[pc->Dst] = Unsafe.ReadUnaligned<uint>((void*)a);
                     continue;
                 }
                 case Handler.Load8:
                 {
                     ulong a = r[pc->Src] + (ulong)(long)pc->Aux;
-                    if (a - stackLow > stackLength - 8 && !state->CanRead(a, 8)) ResolveRead(context, state, pc, a, 8);
+                    if (a - state->StackLow > state->StackLength - 8 && !state->CanRead(a, 8)) ResolveRead(context, state, pc, a, 8);
                     r[pc->Dst] = Unsafe.ReadUnaligned<ulong>((void*)a);
                     continue;
                 }
                 case Handler.LoadSx1:
                 {
                     ulong a = r[pc->Src] + (ulong)(long)pc->Aux;
-                    if (a - stackLow > stackLength - 1 && !state->CanRead(a, 1)) ResolveRead(context, state, pc, a, 1);
+                    if (a - state->StackLow > state->StackLength - 1 && !state->CanRead(a, 1)) ResolveRead(context, state, pc, a, 1);
                     r[pc->Dst] = (ulong)*(sbyte*)a;
                     continue;
                 }
                 case Handler.LoadSx2:
                 {
                     ulong a = r[pc->Src] + (ulong)(long)pc->Aux;
-                    if (a - stackLow > stackLength - 2 && !state->CanRead(a, 2)) ResolveRead(context, state, pc, a, 2);
+                    if (a - state->StackLow > state->StackLength - 2 && !state->CanRead(a, 2)) ResolveRead(context, state, pc, a, 2);
                     r[pc->Dst] = (ulong)Unsafe.ReadUnaligned<short>((void*)a);
                     continue;
                 }
                 case Handler.LoadSx4:
                 {
                     ulong a = r[pc->Src] + (ulong)(long)pc->Aux;
-                    if (a - stackLow > stackLength - 4 && !state->CanRead(a, 4)) ResolveRead(context, state, pc, a, 4);
+                    if (a - state->StackLow > state->StackLength - 4 && !state->CanRead(a, 4)) ResolveRead(context, state, pc, a, 4);
                     r[pc->Dst] = (ulong)Unsafe.ReadUnaligned<int>((void*)a);
                     continue;
                 }
                 case Handler.StoreImm1:
                 {
                     ulong a = r[pc->Dst] + (ulong)(long)pc->Aux;
-                    if (a - stackLow > stackLength - 1 && !state->CanWrite(a, 1)) ResolveWrite(context, state, pc, a, 1);
+                    if (a - state->StackLow > state->StackLength - 1 && !state->CanWrite(a, 1)) ResolveWrite(context, state, pc, a, 1);
                     *(byte*)a = (byte)pc->Imm;
                     continue;
                 }
                 case Handler.StoreImm2:
                 {
                     ulong a = r[pc->Dst] + (ulong)(long)pc->Aux;
-                    if (a - stackLow > stackLength - 2 && !state->CanWrite(a, 2)) ResolveWrite(context, state, pc, a, 2);
+                    if (a - state->StackLow > state->StackLength - 2 && !state->CanWrite(a, 2)) ResolveWrite(context, state, pc, a, 2);
                     Unsafe.WriteUnaligned((void*)a, (ushort)pc->Imm);
                     continue;
                 }
                 case Handler.StoreImm4:
                 {
                     ulong a = r[pc->Dst] + (ulong)(long)pc->Aux;
-                    if (a - stackLow > stackLength - 4 && !state->CanWrite(a, 4)) ResolveWrite(context, state, pc, a, 4);
+                    if (a - state->StackLow > state->StackLength - 4 && !state->CanWrite(a, 4)) ResolveWrite(context, state, pc, a, 4);
                     Unsafe.WriteUnaligned((void*)a, (uint)pc->Imm);
                     continue;
                 }
                 case Handler.StoreImm8:
                 {
                     ulong a = r[pc->Dst] + (ulong)(long)pc->Aux;
-                    if (a - stackLow > stackLength - 8 && !state->CanWrite(a, 8)) ResolveWrite(context, state, pc, a, 8);
+                    if (a - state->StackLow > state->StackLength - 8 && !state->CanWrite(a, 8)) ResolveWrite(context, state, pc, a, 8);
                     Unsafe.WriteUnaligned((void*)a, pc->Imm);
                     continue;
                 }
                 case Handler.StoreReg1:
                 {
                     ulong a = r[pc->Dst] + (ulong)(long)pc->Aux;
-                    if (a - stackLow > stackLength - 1 && !state->CanWrite(a, 1)) ResolveWrite(context, state, pc, a, 1);
+                    if (a - state->StackLow > state->StackLength - 1 && !state->CanWrite(a, 1)) ResolveWrite(context, state, pc, a, 1);
                     *(byte*)a = (byte)r[pc->Src];
                     continue;
                 }
                 case Handler.StoreReg2:
                 {
                     ulong a = r[pc->Dst] + (ulong)(long)pc->Aux;
-                    if (a - stackLow > stackLength - 2 && !state->CanWrite(a, 2)) ResolveWrite(context, state, pc, a, 2);
+                    if (a - state->StackLow > state->StackLength - 2 && !state->CanWrite(a, 2)) ResolveWrite(context, state, pc, a, 2);
                     Unsafe.WriteUnaligned((void*)a, (ushort)r[pc->Src]);
                     continue;
                 }
                 case Handler.StoreReg4:
                 {
                     ulong a = r[pc->Dst] + (ulong)(long)pc->Aux;
-                    if (a - stackLow > stackLength - 4 && !state->CanWrite(a, 4)) ResolveWrite(context, state, pc, a, 4);
+                    if (a - state->StackLow > state->StackLength - 4 && !state->CanWrite(a, 4)) ResolveWrite(context, state, pc, a, 4);
                     Unsafe.WriteUnaligned((void*)a, (uint)r[pc->Src]);
                     continue;
                 }
                 case Handler.StoreReg8:
                 {
                     ulong a = r[pc->Dst] + (ulong)(long)pc->Aux;
-                    if (a - stackLow > stackLength - 8 && !state->CanWrite(a, 8)) ResolveWrite(context, state, pc, a, 8);
+                    if (a - state->StackLow > state->StackLength - 8 && !state->CanWrite(a, 8)) ResolveWrite(context, state, pc, a, 8);
                     Unsafe.WriteUnaligned((void*)a, r[pc->Src]);
                     continue;
                 }
@@ -351,7 +351,7 @@ public sealed unsafe class Interpreter : BpfExecutable
                 {
                     ulong a = r[pc->Dst] + (ulong)(long)pc->Aux;
                     ulong size = pc->Size;
-                    if (a - stackLow > stackLength - size && !state->CanWrite(a, size)) ResolveWrite(context, state, pc, a, (int)size);
+                    if (a - state->StackLow > state->StackLength - size && !state->CanWrite(a, size)) ResolveWrite(context, state, pc, a, (int)size);
                     ExecuteAtomic(pc, r, a);
                     continue;
                 }
@@ -378,7 +378,7 @@ public sealed unsafe class Interpreter : BpfExecutable
 
                 case Handler.CallLocal:
                 {
-                    remaining -= pc - segment + 1;
+                    remaining -= Executed(segment, pc);
                     if (remaining < 0) ThrowBudgetExceeded(pc);
                     if (depth == Reg.MaxCallDepth - 1) ThrowCallDepthExceeded(pc);
                     Frame* frame = frames + depth++;
@@ -388,10 +388,7 @@ public sealed unsafe class Interpreter : BpfExecutable
                     frame->R8 = r[Reg.R8];
                     frame->R9 = r[Reg.R9];
                     r[Reg.R10] -= FrameSize;
-                    stackLow -= FrameSize;
-                    stackLength += FrameSize;
-                    new Span<byte>((void*)stackLow, FrameSize).Clear();
-                    context.ReplaceRegion(state->StackRegionIndex, new MemoryRegion(stackLow, stackLength, MemoryAccess.ReadWrite, StackRegionName));
+                    EnterFrame(context, state);
                     pc += pc->Aux;
                     segment = pc + 1;
                     continue;
@@ -399,7 +396,7 @@ public sealed unsafe class Interpreter : BpfExecutable
 
                 case Handler.Exit:
                 {
-                    remaining -= pc - segment + 1;
+                    remaining -= Executed(segment, pc);
                     if (remaining < 0) ThrowBudgetExceeded(pc);
                     if (depth == 0)
                     {
@@ -412,9 +409,7 @@ public sealed unsafe class Interpreter : BpfExecutable
                     r[Reg.R8] = frame->R8;
                     r[Reg.R9] = frame->R9;
                     r[Reg.R10] += FrameSize;
-                    stackLow += FrameSize;
-                    stackLength -= FrameSize;
-                    context.ReplaceRegion(state->StackRegionIndex, new MemoryRegion(stackLow, stackLength, MemoryAccess.ReadWrite, StackRegionName));
+                    LeaveFrame(context, state);
                     pc = frame->Return;
                     segment = pc + 1;
                     continue;
@@ -434,7 +429,7 @@ public sealed unsafe class Interpreter : BpfExecutable
             }
 
         taken:
-            remaining -= pc - segment + 1;
+            remaining -= Executed(segment, pc);
             if (remaining < 0) ThrowBudgetExceeded(pc);
             pc += pc->Aux;
             segment = pc + 1;
@@ -442,13 +437,36 @@ public sealed unsafe class Interpreter : BpfExecutable
 
     packetOutOfBounds:
         // Linux ends the program with r0 = 0 when a legacy packet load is out of bounds.
-        state->Remaining = remaining - (pc - segment + 1);
+        state->Remaining = remaining - Executed(segment, pc);
         r[Reg.R0] = 0;
         return 0;
 
     stopped:
-        state->Remaining = remaining - (pc - segment + 1);
+        state->Remaining = remaining - Executed(segment, pc);
         return context.StopValue;
+    }
+
+    // Instructions executed in the straight-line run from segment to pc inclusive.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static long Executed(DecodedInstruction* segment, DecodedInstruction* pc) =>
+        (long)(((ulong)pc - (ulong)segment) / (ulong)sizeof(DecodedInstruction)) + 1;
+
+    // A fresh, zeroed frame below the caller's; the live frames stay visible to the program and to helpers.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void EnterFrame(RunContext context, RunState* state)
+    {
+        state->StackLow -= FrameSize;
+        state->StackLength += FrameSize;
+        new Span<byte>((void*)state->StackLow, FrameSize).Clear();
+        context.ReplaceRegion(state->StackRegionIndex, new MemoryRegion(state->StackLow, state->StackLength, MemoryAccess.ReadWrite, StackRegionName));
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void LeaveFrame(RunContext context, RunState* state)
+    {
+        state->StackLow += FrameSize;
+        state->StackLength -= FrameSize;
+        context.ReplaceRegion(state->StackRegionIndex, new MemoryRegion(state->StackLow, state->StackLength, MemoryAccess.ReadWrite, StackRegionName));
     }
 
     // Division and modulo as RFC 9669 defines them: by zero, div gives 0 and mod leaves dst (ALU32 still zeroes
@@ -755,6 +773,8 @@ public sealed unsafe class Interpreter : BpfExecutable
     {
         // The last non-stack regions a load and a store hit (initially the first stack frame, which is always live).
         public ulong ReadStart, ReadLength, WriteStart, WriteLength;
+        // The live stack frames: from the current frame's bottom to the first frame's top.
+        public ulong StackLow, StackLength;
         public long Remaining;
         public int StackRegionIndex;
 

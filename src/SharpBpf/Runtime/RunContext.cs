@@ -82,8 +82,8 @@ public sealed class RunContext
     public void RemoveRegionAt(int index)
     {
         if ((uint)index >= (uint)_regionCount) throw new ArgumentOutOfRangeException(nameof(index));
-        Array.Copy(_regions, index + 1, _regions, index, _regionCount - index - 1);
-        _regions[--_regionCount] = default;
+        if (index < _regionCount - 1) Array.Copy(_regions, index + 1, _regions, index, _regionCount - index - 1);
+        _regionCount--;
     }
 
     /// <summary>Removes the most recently added region (engines use it to drop a stack they own).</summary>
