@@ -226,105 +226,105 @@ public sealed unsafe class Interpreter : BpfExecutable
                 case Handler.Load1:
                 {
                     ulong a = r[pc->Src] + (ulong)(long)pc->Aux;
-                    if (a - state->StackLow > state->StackLength - 1 && !state->CanRead(a, 1)) ResolveRead(context, state, pc, a, 1);
+                    if (a - state->StackLow > state->StackLength - 1 && !state->CanRead(a, 1)) a = ResolveRead(context, state, pc, a, 1);
                     r[pc->Dst] = *(byte*)a;
                     continue;
                 }
                 case Handler.Load2:
                 {
                     ulong a = r[pc->Src] + (ulong)(long)pc->Aux;
-                    if (a - state->StackLow > state->StackLength - 2 && !state->CanRead(a, 2)) ResolveRead(context, state, pc, a, 2);
+                    if (a - state->StackLow > state->StackLength - 2 && !state->CanRead(a, 2)) a = ResolveRead(context, state, pc, a, 2);
                     r[pc->Dst] = Unsafe.ReadUnaligned<ushort>((void*)a);
                     continue;
                 }
                 case Handler.Load4:
                 {
                     ulong a = r[pc->Src] + (ulong)(long)pc->Aux;
-                    if (a - state->StackLow > state->StackLength - 4 && !state->CanRead(a, 4)) ResolveRead(context, state, pc, a, 4);
+                    if (a - state->StackLow > state->StackLength - 4 && !state->CanRead(a, 4)) a = ResolveRead(context, state, pc, a, 4);
                     r[pc->Dst] = Unsafe.ReadUnaligned<uint>((void*)a);
                     continue;
                 }
                 case Handler.Load8:
                 {
                     ulong a = r[pc->Src] + (ulong)(long)pc->Aux;
-                    if (a - state->StackLow > state->StackLength - 8 && !state->CanRead(a, 8)) ResolveRead(context, state, pc, a, 8);
+                    if (a - state->StackLow > state->StackLength - 8 && !state->CanRead(a, 8)) a = ResolveRead(context, state, pc, a, 8);
                     r[pc->Dst] = Unsafe.ReadUnaligned<ulong>((void*)a);
                     continue;
                 }
                 case Handler.LoadSx1:
                 {
                     ulong a = r[pc->Src] + (ulong)(long)pc->Aux;
-                    if (a - state->StackLow > state->StackLength - 1 && !state->CanRead(a, 1)) ResolveRead(context, state, pc, a, 1);
+                    if (a - state->StackLow > state->StackLength - 1 && !state->CanRead(a, 1)) a = ResolveRead(context, state, pc, a, 1);
                     r[pc->Dst] = (ulong)*(sbyte*)a;
                     continue;
                 }
                 case Handler.LoadSx2:
                 {
                     ulong a = r[pc->Src] + (ulong)(long)pc->Aux;
-                    if (a - state->StackLow > state->StackLength - 2 && !state->CanRead(a, 2)) ResolveRead(context, state, pc, a, 2);
+                    if (a - state->StackLow > state->StackLength - 2 && !state->CanRead(a, 2)) a = ResolveRead(context, state, pc, a, 2);
                     r[pc->Dst] = (ulong)Unsafe.ReadUnaligned<short>((void*)a);
                     continue;
                 }
                 case Handler.LoadSx4:
                 {
                     ulong a = r[pc->Src] + (ulong)(long)pc->Aux;
-                    if (a - state->StackLow > state->StackLength - 4 && !state->CanRead(a, 4)) ResolveRead(context, state, pc, a, 4);
+                    if (a - state->StackLow > state->StackLength - 4 && !state->CanRead(a, 4)) a = ResolveRead(context, state, pc, a, 4);
                     r[pc->Dst] = (ulong)Unsafe.ReadUnaligned<int>((void*)a);
                     continue;
                 }
                 case Handler.StoreImm1:
                 {
                     ulong a = r[pc->Dst] + (ulong)(long)pc->Aux;
-                    if (a - state->StackLow > state->StackLength - 1 && !state->CanWrite(a, 1)) ResolveWrite(context, state, pc, a, 1);
+                    if (a - state->StackLow > state->StackLength - 1 && !state->CanWrite(a, 1)) a = ResolveWrite(context, state, pc, a, 1);
                     *(byte*)a = (byte)pc->Imm;
                     continue;
                 }
                 case Handler.StoreImm2:
                 {
                     ulong a = r[pc->Dst] + (ulong)(long)pc->Aux;
-                    if (a - state->StackLow > state->StackLength - 2 && !state->CanWrite(a, 2)) ResolveWrite(context, state, pc, a, 2);
+                    if (a - state->StackLow > state->StackLength - 2 && !state->CanWrite(a, 2)) a = ResolveWrite(context, state, pc, a, 2);
                     Unsafe.WriteUnaligned((void*)a, (ushort)pc->Imm);
                     continue;
                 }
                 case Handler.StoreImm4:
                 {
                     ulong a = r[pc->Dst] + (ulong)(long)pc->Aux;
-                    if (a - state->StackLow > state->StackLength - 4 && !state->CanWrite(a, 4)) ResolveWrite(context, state, pc, a, 4);
+                    if (a - state->StackLow > state->StackLength - 4 && !state->CanWrite(a, 4)) a = ResolveWrite(context, state, pc, a, 4);
                     Unsafe.WriteUnaligned((void*)a, (uint)pc->Imm);
                     continue;
                 }
                 case Handler.StoreImm8:
                 {
                     ulong a = r[pc->Dst] + (ulong)(long)pc->Aux;
-                    if (a - state->StackLow > state->StackLength - 8 && !state->CanWrite(a, 8)) ResolveWrite(context, state, pc, a, 8);
+                    if (a - state->StackLow > state->StackLength - 8 && !state->CanWrite(a, 8)) a = ResolveWrite(context, state, pc, a, 8);
                     Unsafe.WriteUnaligned((void*)a, pc->Imm);
                     continue;
                 }
                 case Handler.StoreReg1:
                 {
                     ulong a = r[pc->Dst] + (ulong)(long)pc->Aux;
-                    if (a - state->StackLow > state->StackLength - 1 && !state->CanWrite(a, 1)) ResolveWrite(context, state, pc, a, 1);
+                    if (a - state->StackLow > state->StackLength - 1 && !state->CanWrite(a, 1)) a = ResolveWrite(context, state, pc, a, 1);
                     *(byte*)a = (byte)r[pc->Src];
                     continue;
                 }
                 case Handler.StoreReg2:
                 {
                     ulong a = r[pc->Dst] + (ulong)(long)pc->Aux;
-                    if (a - state->StackLow > state->StackLength - 2 && !state->CanWrite(a, 2)) ResolveWrite(context, state, pc, a, 2);
+                    if (a - state->StackLow > state->StackLength - 2 && !state->CanWrite(a, 2)) a = ResolveWrite(context, state, pc, a, 2);
                     Unsafe.WriteUnaligned((void*)a, (ushort)r[pc->Src]);
                     continue;
                 }
                 case Handler.StoreReg4:
                 {
                     ulong a = r[pc->Dst] + (ulong)(long)pc->Aux;
-                    if (a - state->StackLow > state->StackLength - 4 && !state->CanWrite(a, 4)) ResolveWrite(context, state, pc, a, 4);
+                    if (a - state->StackLow > state->StackLength - 4 && !state->CanWrite(a, 4)) a = ResolveWrite(context, state, pc, a, 4);
                     Unsafe.WriteUnaligned((void*)a, (uint)r[pc->Src]);
                     continue;
                 }
                 case Handler.StoreReg8:
                 {
                     ulong a = r[pc->Dst] + (ulong)(long)pc->Aux;
-                    if (a - state->StackLow > state->StackLength - 8 && !state->CanWrite(a, 8)) ResolveWrite(context, state, pc, a, 8);
+                    if (a - state->StackLow > state->StackLength - 8 && !state->CanWrite(a, 8)) a = ResolveWrite(context, state, pc, a, 8);
                     Unsafe.WriteUnaligned((void*)a, r[pc->Src]);
                     continue;
                 }
@@ -352,7 +352,7 @@ public sealed unsafe class Interpreter : BpfExecutable
                 {
                     ulong a = r[pc->Dst] + (ulong)(long)pc->Aux;
                     ulong size = pc->Size;
-                    if (a - state->StackLow > state->StackLength - size && !state->CanWrite(a, size)) ResolveWrite(context, state, pc, a, (int)size);
+                    if (a - state->StackLow > state->StackLength - size && !state->CanWrite(a, size)) a = ResolveWrite(context, state, pc, a, (int)size);
                     ExecuteAtomic(pc, r, a);
                     continue;
                 }
@@ -628,9 +628,10 @@ public sealed unsafe class Interpreter : BpfExecutable
         }
     }
 
-    // Slow path of a load: the address is not in the live stack frames nor in the last region read.
+    // Slow path of a load: the address is not in the live stack frames nor in the last region read. Returns the
+    // address so that the loop need not keep it alive across the call.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private void ResolveRead(RunContext context, RunState* state, DecodedInstruction* pc, ulong address, int size)
+    private ulong ResolveRead(RunContext context, RunState* state, DecodedInstruction* pc, ulong address, int size)
     {
         var regions = context.Regions;
         for (int i = 0; i < regions.Length; i++)
@@ -643,14 +644,15 @@ public sealed unsafe class Interpreter : BpfExecutable
                 state->ReadStart = region.Start;
                 state->ReadLength = region.Length;
             }
-            return;
+            return address;
         }
         ThrowOutOfBounds(context, state, pc, address, size, "load");
+        return address;
     }
 
     // Slow path of a store or atomic.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private void ResolveWrite(RunContext context, RunState* state, DecodedInstruction* pc, ulong address, int size)
+    private ulong ResolveWrite(RunContext context, RunState* state, DecodedInstruction* pc, ulong address, int size)
     {
         var regions = context.Regions;
         MemoryRegion? readOnly = null;
@@ -669,12 +671,13 @@ public sealed unsafe class Interpreter : BpfExecutable
                 state->WriteStart = region.Start;
                 state->WriteLength = region.Length;
             }
-            return;
+            return address;
         }
         if (readOnly is { } r)
             throw Fault(RuntimeError.WriteToReadOnly, pc,
                 $"store of {size} bytes at 0x{address:x} into read-only region '{r.Name}' [0x{r.Start:x}, 0x{r.Start + r.Length:x})", address, size);
         ThrowOutOfBounds(context, state, pc, address, size, pc->Op is >= Handler.AtomicAdd64 and <= Handler.AtomicCmpXchg32 ? "atomic" : "store");
+        return address;
     }
 
     [DoesNotReturn]

@@ -537,4 +537,59 @@ public unsafe class InterpreterTests
         foreach (var w in workers) w.Join();
         Assert.Empty(failures);
     }
+
+    [Fact]
+    public void Runs_do_not_allocate()
+    {
+        var helpers = new HelperTable().Register(1, "double", (_, a, _, _, _, _) => a * 2);
+        var interpreter = Create(
+        [
+            Insn.LdxMem(Bpf.W, 6, 1, 0),
+            Insn.StxMem(Bpf.DW, Bpf.REG_10, 6, -8),
+            Insn.CallRel(3),
+            Insn.LdxMem(Bpf.DW, 1, Bpf.REG_10, -8),
+            Insn.Alu64Reg(Bpf.ADD, 0, 1),
+            Insn.ExitInsn(),
+            Insn.Mov64Imm(1, 21),
+            Insn.EmitCall(1),
+            Insn.ExitInsn(),
+        ], helpers);
+        byte[] memory = [3, 0, 0, 0];
+        for (int i = 0; i < 100; i++) interpreter.Run(memory); // warm up (JIT, per-thread context)
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        ulong sum = 0;
+        for (int i = 0; i < 1000; i++) sum += interpreter.Run(memory);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Equal(45UL * 1000, sum);
+        Assert.Equal(0, allocated);
+    }
+
+    [Fact]
+    public void Unresolved_lddw_pseudo_source_is_refused()
+    {
+        var e = Fails(() => Run([.. Insn.LdMapFd(1, 3), Insn.Mov64Imm(0, 0), Insn.ExitInsn()]));
+        Assert.Equal(RuntimeError.Unsupported, e.Error);
+        Assert.Equal(0, e.ProgramCounter);
+        Assert.Contains("MapFd", e.Message);
+    }
+
+    [Fact]
+    public void Jmp32_compares_the_low_halves_and_gotol_uses_the_immediate()
+    {
+        ulong result = Run(
+        [
+            .. Insn.LdImm64(1, 0x1_0000_0005),
+            Insn.Mov64Imm(0, 0),
+            Insn.Jmp32Imm(Bpf.JEQ, 1, 5, 1),       // low half is 5: taken
+            Insn.Alu64Imm(Bpf.ADD, 0, 100),
+            Insn.JmpImm(Bpf.JEQ, 1, 5, 1),         // full value is not 5: not taken
+            Insn.Alu64Imm(Bpf.ADD, 0, 1),
+            Insn.Jmp32A(1),
+            Insn.Alu64Imm(Bpf.ADD, 0, 1000),
+            Insn.ExitInsn(),
+        ]);
+        Assert.Equal(1UL, result);
+    }
 }
