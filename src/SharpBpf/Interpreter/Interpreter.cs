@@ -67,7 +67,8 @@ public sealed unsafe class Interpreter : BpfExecutable
         state.ReadLength = state.WriteLength = FrameSize;
         state.StackLow = top - FrameSize;
         state.StackLength = FrameSize;
-        state.Remaining = budget <= 0 ? long.MaxValue : budget - context.InstructionsExecuted;
+        // "Unlimited" leaves headroom: the balance may run ahead of the true remainder by up to a program length.
+        state.Remaining = budget <= 0 ? long.MaxValue / 2 : budget - context.InstructionsExecuted;
         state.StackRegionIndex = context.RegionCount;
         long initial = state.Remaining;
 
@@ -89,8 +90,12 @@ public sealed unsafe class Interpreter : BpfExecutable
     private ulong Loop(RunContext context, ulong* r, Frame* frames, RunState* state)
     {
         DecodedInstruction* pc = _code;
-        DecodedInstruction* segment = pc; // first instruction of the straight-line run being executed
-        long remaining = state->Remaining;
+        // The budget is charged at control transfers, not per instruction: running straight from slot s to a
+        // transfer at slot i costs i + 1 - s. Charging i + 1 - target at each taken jump or call, e - r when the
+        // exit at e returns to the call at r, and e + 1 at the final exit adds up to exactly the instructions
+        // executed. In between, the balance overstates what is left by at most the current slot index, so an
+        // endless loop is still stopped within one program length of the budget.
+        long balance = state->Remaining;
         int depth = 0;
 
         for (;; pc++)
@@ -220,7 +225,7 @@ public sealed unsafe class Interpreter : BpfExecutable
                 case Handler.LoadImm64:
                     r[pc->Dst] = pc->Imm;
                     pc++; // skip the second slot; it is part of this one instruction
-                    remaining++;
+                    balance++;
                     continue;
 
                 case Handler.Load1:
@@ -379,8 +384,8 @@ public sealed unsafe class Interpreter : BpfExecutable
 
                 case Handler.CallLocal:
                 {
-                    remaining -= Executed(segment, pc);
-                    if (remaining < 0) ThrowBudgetExceeded(pc);
+                    balance += pc->Aux;
+                    if (balance < 0) ThrowBudgetExceeded(pc, state, balance);
                     if (depth == Reg.MaxCallDepth - 1) ThrowCallDepthExceeded(pc);
                     Frame* frame = frames + depth++;
                     frame->Return = pc;
@@ -391,20 +396,21 @@ public sealed unsafe class Interpreter : BpfExecutable
                     r[Reg.R10] -= FrameSize;
                     EnterFrame(context, state);
                     pc += pc->Aux;
-                    segment = pc + 1;
                     continue;
                 }
 
                 case Handler.Exit:
                 {
-                    remaining -= Executed(segment, pc);
-                    if (remaining < 0) ThrowBudgetExceeded(pc);
                     if (depth == 0)
                     {
-                        state->Remaining = remaining;
+                        balance -= Slot(pc) + 1;
+                        if (balance < 0) ThrowBudgetExceeded(pc, state, balance);
+                        state->Remaining = balance;
                         return r[Reg.R0];
                     }
                     Frame* frame = frames + --depth;
+                    balance -= (long)((ulong)pc - (ulong)frame->Return) / sizeof(DecodedInstruction);
+                    if (balance < 0) ThrowBudgetExceeded(pc, state, balance);
                     r[Reg.R6] = frame->R6;
                     r[Reg.R7] = frame->R7;
                     r[Reg.R8] = frame->R8;
@@ -412,7 +418,6 @@ public sealed unsafe class Interpreter : BpfExecutable
                     r[Reg.R10] += FrameSize;
                     LeaveFrame(context, state);
                     pc = frame->Return;
-                    segment = pc + 1;
                     continue;
                 }
 
@@ -423,27 +428,24 @@ public sealed unsafe class Interpreter : BpfExecutable
             }
 
         taken:
-            remaining -= Executed(segment, pc);
-            if (remaining < 0) ThrowBudgetExceeded(pc);
+            balance += pc->Aux;
+            if (balance < 0) ThrowBudgetExceeded(pc, state, balance);
             pc += pc->Aux;
-            segment = pc + 1;
         }
 
     packetOutOfBounds:
         // Linux ends the program with r0 = 0 when a legacy packet load is out of bounds.
-        state->Remaining = remaining - Executed(segment, pc);
+        state->Remaining = balance - (Slot(pc) + 1);
         r[Reg.R0] = 0;
         return 0;
 
     stopped:
-        state->Remaining = remaining - Executed(segment, pc);
+        state->Remaining = balance - (Slot(pc) + 1);
         return context.StopValue;
     }
 
-    // Instructions executed in the straight-line run from segment to pc inclusive.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static long Executed(DecodedInstruction* segment, DecodedInstruction* pc) =>
-        (long)(((ulong)pc - (ulong)segment) / (ulong)sizeof(DecodedInstruction)) + 1;
+    private long Slot(DecodedInstruction* pc) => (long)((ulong)pc - (ulong)_code) / sizeof(DecodedInstruction);
 
     // A fresh, zeroed frame below the caller's; the live frames stay visible to the program and to helpers.
     [MethodImpl(MethodImplOptions.NoInlining)]
@@ -695,9 +697,12 @@ public sealed unsafe class Interpreter : BpfExecutable
     }
 
     [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
-    private void ThrowBudgetExceeded(DecodedInstruction* pc) =>
+    private void ThrowBudgetExceeded(DecodedInstruction* pc, RunState* state, long balance)
+    {
+        state->Remaining = Math.Min(balance, 0);
         throw Fault(RuntimeError.BudgetExceeded, pc,
             $"instruction budget of {Options.InstructionBudget} executed instructions exhausted (an endless loop?); raise ExecutionOptions.InstructionBudget or set it to 0 for no limit");
+    }
 
     [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
     private void ThrowUnexecutable(DecodedInstruction* pc)

@@ -192,6 +192,19 @@ public unsafe class InterpreterTests
     }
 
     [Fact]
+    public void Budget_counts_instructions_across_calls_and_returns_exactly()
+    {
+        // Seven call / add / exit triples and the innermost mov / exit.
+        var exact = Create(CallChain(8), options: new ExecutionOptions { InstructionBudget = 23 });
+        var context = exact.RentContext();
+        Assert.Equal(7UL, exact.Run(context, 0));
+        Assert.Equal(23, context.InstructionsExecuted);
+
+        var e = Fails(() => Run(CallChain(8), options: new ExecutionOptions { InstructionBudget = 22 }));
+        Assert.Equal(RuntimeError.BudgetExceeded, e.Error);
+    }
+
+    [Fact]
     public void Endless_recursion_stops_with_call_depth_exceeded()
     {
         var e = Fails(() => Run([Insn.CallRel(0), Insn.CallRel(-1), Insn.ExitInsn()]));
