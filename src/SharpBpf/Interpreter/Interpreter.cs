@@ -71,6 +71,21 @@ public sealed unsafe class Interpreter : BpfExecutable
         state.Remaining = budget <= 0 ? long.MaxValue / 2 : budget - context.InstructionsExecuted;
         state.StackRegionIndex = context.RegionCount;
         long initial = state.Remaining;
+        if (state.StackRegionIndex > 0)
+        {
+            // Seed the caches with the first region (the context or input memory), the usual target of r1.
+            var first = context.Regions[0];
+            if (first.Length >= 8 && (first.Access & MemoryAccess.Read) != 0)
+            {
+                state.ReadStart = first.Start;
+                state.ReadLength = first.Length;
+            }
+            if (first.Length >= 8 && (first.Access & MemoryAccess.Write) != 0)
+            {
+                state.WriteStart = first.Start;
+                state.WriteLength = first.Length;
+            }
+        }
 
         // Helpers see the live frames through the context (keys and values passed by pointer).
         context.AddRegion(new MemoryRegion(top - FrameSize, FrameSize, MemoryAccess.ReadWrite, StackRegionName));
