@@ -1,1 +1,11 @@
-Console.WriteLine("no benchmarks yet");
+using SharpBpf.Benchmarks;
+
+string suite = args.Length > 0 ? args[0] : "";
+switch (suite)
+{
+    case "interpreter":
+        return InterpreterBenchmarks.Run(args.AsSpan(1));
+    default:
+        Console.Error.WriteLine("usage: dotnet run -c Release --project bench/SharpBpf.Benchmarks -- interpreter [samples]");
+        return 2;
+}

@@ -71,7 +71,7 @@ public abstract class BpfExecutable
         while (true)
         {
             ulong r0 = current.Execute(context, r1, r2);
-            // A helper that stopped the program (unwind) fixes r0; engines may return any value in that case.
+            // A helper that stopped the program decides r0, whatever the engine returned on its way out.
             if (context.PendingTailCall is null) return context.StopRequested ? context.StopValue : r0;
             if (context.TailCallCount >= Options.MaxTailCalls)
                 throw new BpfRuntimeException(RuntimeError.TailCallLimit, -1, null, $"more than {Options.MaxTailCalls} tail calls in one run");

@@ -91,6 +91,24 @@ public sealed class RunContext
         _regions[_regionCount++] = region;
     }
 
+    /// <summary>Number of regions currently accessible.</summary>
+    public int RegionCount => _regionCount;
+
+    /// <summary>Replaces the region at <paramref name="index"/> (engines resize the stack region they own as calls nest).</summary>
+    public void ReplaceRegion(int index, MemoryRegion region)
+    {
+        if ((uint)index >= (uint)_regionCount) throw new ArgumentOutOfRangeException(nameof(index));
+        _regions[index] = region;
+    }
+
+    /// <summary>Removes the region at <paramref name="index"/>, keeping the others in order (engines drop the stack they own).</summary>
+    public void RemoveRegionAt(int index)
+    {
+        if ((uint)index >= (uint)_regionCount) throw new ArgumentOutOfRangeException(nameof(index));
+        if (index < _regionCount - 1) Array.Copy(_regions, index + 1, _regions, index, _regionCount - index - 1);
+        _regionCount--;
+    }
+
     /// <summary>Removes the most recently added region (engines use it to drop a stack they own).</summary>
     public void RemoveLastRegion() => _regionCount--;
 
