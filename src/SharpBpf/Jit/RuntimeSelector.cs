@@ -7,34 +7,28 @@ namespace SharpBpf.Jit;
 /// <summary>Which engine runs a program.</summary>
 public enum EngineChoice
 {
-    /// <summary>The JIT, falling back to the interpreter when the JIT cannot compile the program.</summary>
+    /// <summary>The JIT, falling back to the interpreter (with the reason recorded) when it cannot compile the program.</summary>
     Auto,
-    /// <summary>The JIT only: an error instead of a fallback.</summary>
+    /// <summary>The JIT only: a program it cannot compile is an error.</summary>
     Jit,
     /// <summary>The interpreter only.</summary>
     Interpreter,
 }
 
-/// <summary>The engine chosen for a program.</summary>
+/// <summary>The executable chosen for a program.</summary>
 /// <param name="Executable">The executable to run.</param>
 /// <param name="FallbackReason">Why the JIT was not used under <see cref="EngineChoice.Auto"/>; null when it was, or when not asked for.</param>
 public sealed record SelectedRuntime(BpfExecutable Executable, string? FallbackReason);
 
 /// <summary>
-/// Picks the engine for a program, as the kernel's <c>bpf_prog_select_runtime</c>: the JIT when it can compile the
-/// program, the interpreter otherwise.
+/// Picks the engine for a program the way the kernel's <c>bpf_prog_select_runtime</c> does: JIT first, the
+/// interpreter when the JIT cannot compile the program.
 /// </summary>
 public static class RuntimeSelector
 {
-    /// <summary>
-    /// Selects and builds the executable. <paramref name="interpreterFactory"/> creates the interpreter (for example
-    /// <c>(code, helpers, options) =&gt; new SharpBpf.Interpreter.Interpreter(code, helpers, options)</c>); it is only
-    /// called for <see cref="EngineChoice.Interpreter"/> or an <see cref="EngineChoice.Auto"/> fallback.
-    /// </summary>
-    /// <exception cref="JitCompileException"><see cref="EngineChoice.Jit"/> and the JIT cannot compile the program.</exception>
-    /// <exception cref="InvalidOperationException">The interpreter is needed and no factory was given.</exception>
-    public static SelectedRuntime Select(Bytecode code, HelperTable? helpers, EngineChoice choice,
-        Func<Bytecode, HelperTable?, ExecutionOptions?, BpfExecutable>? interpreterFactory, JitOptions? jitOptions = null)
+    /// <summary>Selects and builds the executable.</summary>
+    /// <exception cref="JitCompileException">With <see cref="EngineChoice.Jit"/>, the JIT cannot compile the program.</exception>
+    public static SelectedRuntime Select(Bytecode code, HelperTable? helpers = null, EngineChoice choice = EngineChoice.Auto, JitOptions? jitOptions = null)
     {
         ArgumentNullException.ThrowIfNull(code);
         switch (choice)
@@ -42,15 +36,13 @@ public static class RuntimeSelector
             case EngineChoice.Jit:
                 return new SelectedRuntime(JitCompiler.Compile(code, helpers, jitOptions), null);
             case EngineChoice.Interpreter:
-                return new SelectedRuntime(Interpret(null), null);
+                return new SelectedRuntime(Interpret(), null);
             default:
                 return JitCompiler.TryCompile(code, helpers, jitOptions, out var jitted, out string? reason)
                     ? new SelectedRuntime(jitted!, null)
-                    : new SelectedRuntime(Interpret(reason), reason);
+                    : new SelectedRuntime(Interpret(), reason);
         }
 
-        BpfExecutable Interpret(string? why) => interpreterFactory is null
-            ? throw new InvalidOperationException(why is null ? "no interpreter factory was given" : $"the JIT cannot compile the program ({why}) and no interpreter factory was given")
-            : interpreterFactory(code, helpers, jitOptions?.Execution);
+        BpfExecutable Interpret() => new Interpreter.Interpreter(code, helpers, jitOptions?.Execution);
     }
 }

@@ -1,0 +1,15 @@
+using System.CommandLine;
+
+namespace SharpBpf.Cli.Commands;
+
+/// <summary>All of the tool's subcommands.</summary>
+internal static class CommandCatalog
+{
+    public static IEnumerable<Command> Create(CliConsole console) =>
+    [
+        AsmCommand.Create(console),
+        DisasmCommand.Create(console),
+        RunCommand.Create(console),
+        ConformancePluginCommand.Create(console),
+    ];
+}

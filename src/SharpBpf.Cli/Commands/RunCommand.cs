@@ -1,0 +1,90 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using SharpBpf.Runtime;
+
+namespace SharpBpf.Cli.Commands;
+
+/// <summary>
+/// <c>sharpbpf run PROGRAM [--mem FILE | --mem-hex HEX] [--engine ...] [--repeat N] [--json]</c>: runs raw
+/// bytecode or assembly text as the raw memory program type (r1 = memory, r2 = its length) and prints r0.
+/// </summary>
+internal static class RunCommand
+{
+    public static Command Create(CliConsole console)
+    {
+        var program = new Argument<string>("PROGRAM") { Description = "Raw bytecode or assembly text" };
+        var mem = new Option<string?>("--mem") { Description = "File whose bytes are the program's memory" };
+        var memHex = new Option<string?>("--mem-hex") { Description = "The program's memory as hex bytes, e.g. \"00 01 ff\"" };
+        var engine = Engines.CreateOption();
+        var repeat = new Option<int>("--repeat") { Description = "Time N runs after a warm-up; print median and minimum ns per run", DefaultValueFactory = _ => 0 };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object" };
+        var budget = new Option<long>("--budget") { Description = "Instruction budget per run (0 = unlimited)", DefaultValueFactory = _ => ExecutionOptions.DefaultInstructionBudget };
+        var syntax = new Option<string?>("--syntax") { Description = "Assembly syntax when PROGRAM is text (default: detected)" };
+        syntax.AcceptOnlyFromAmong("conformance", "llvm");
+        var command = new Command("run", "Run an eBPF program on memory and print r0") { program, mem, memHex, engine, repeat, json, budget, syntax };
+        command.SetAction(parse =>
+        {
+            string path = parse.GetValue(program)!;
+            var code = ProgramInput.LoadBytecode(path, ProgramInput.ReadFile(path), ProgramInput.ParseSyntax(parse.GetValue(syntax)));
+            if (parse.GetValue(mem) is not null && parse.GetValue(memHex) is not null)
+                throw new CliUsageException("give either --mem or --mem-hex, not both");
+            byte[] memory = parse.GetValue(mem) is { } memPath ? ProgramInput.ReadFile(memPath)
+                : parse.GetValue(memHex) is { } hex ? ProgramInput.ParseHex(hex, "--mem-hex") : [];
+            int runs = parse.GetValue(repeat);
+            if (runs < 0) throw new CliUsageException("--repeat must be 0 or more");
+            long instructionBudget = parse.GetValue(budget);
+            if (instructionBudget < 0) throw new CliUsageException("--budget must be 0 or more");
+            string engineName = parse.GetValue(engine)!;
+            var executable = Engines.Create(engineName, code, Engines.DefaultHelpers(), new ExecutionOptions { InstructionBudget = instructionBudget }, console.Error);
+
+            var work = (byte[])memory.Clone();
+            ulong r0 = executable.Run(work);
+            double medianNs = 0, minNs = 0;
+            if (runs > 0) (medianNs, minNs) = Time(executable, memory, work, runs);
+
+            if (parse.GetValue(json))
+            {
+                var result = new Dictionary<string, object?>
+                {
+                    ["r0"] = r0,
+                    ["engine"] = executable.EngineName,
+                    ["runs"] = runs,
+                    ["median_ns"] = runs > 0 ? Math.Round(medianNs, 1) : null,
+                    ["min_ns"] = runs > 0 ? Math.Round(minNs, 1) : null,
+                };
+                console.Out.WriteLine(JsonSerializer.Serialize(result));
+            }
+            else
+            {
+                console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"r0 = {r0} (0x{r0:x})"));
+                if (runs > 0)
+                    console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"{executable.EngineName}: {runs} runs, median {medianNs:F1} ns, min {minNs:F1} ns per run"));
+            }
+            return CliApp.Success;
+        });
+        return command;
+    }
+
+    private static (double Median, double Min) Time(BpfExecutable executable, byte[] original, byte[] work, int runs)
+    {
+        int warmup = Math.Clamp(runs / 10, 1, 1000);
+        for (int i = 0; i < warmup; i++)
+        {
+            original.CopyTo(work, 0);
+            executable.Run(work);
+        }
+        var samples = new double[runs];
+        for (int i = 0; i < runs; i++)
+        {
+            original.CopyTo(work, 0);
+            long start = Stopwatch.GetTimestamp();
+            executable.Run(work);
+            samples[i] = Stopwatch.GetElapsedTime(start).TotalNanoseconds;
+        }
+        Array.Sort(samples);
+        return (samples[runs / 2], samples[0]);
+    }
+}
