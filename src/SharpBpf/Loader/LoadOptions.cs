@@ -8,7 +8,8 @@ namespace SharpBpf.Loader;
 public sealed record LoadOptions
 {
     /// <summary>
-    /// Verify every program before it may run. Defaults to false until the verifier is integrated.
+    /// Verify every program before it may run. Defaults to false until the verifier is integrated; until then, true
+    /// makes loading fail rather than run unverified programs.
     /// TODO(verifier integration): when true, <see cref="LoadedObject"/> calls
     /// <c>BpfVerifier.Verify(new VerifierInput(program.Source.Bytecode /* pseudo lddw src 5/6 intact */, program.Type,
     /// obj.Maps, helpers))</c> for each program and refuses the object on the first rejection.

@@ -90,6 +90,9 @@ public sealed class LoadedObject : IDisposable
             loaded.Initialize(initializers);
             // TODO(verifier integration): when Options.Verify, run BpfVerifier.Verify(new VerifierInput(program.Source.Bytecode,
             // program.Type, obj.Maps, loaded.Helpers)) for each program here and throw BpfLoadException on rejection.
+            // Until then, asking for verification must not silently load unverified programs.
+            if (loaded.Options.Verify)
+                throw new BpfLoadException("LoadOptions.Verify is set, but the verifier is not integrated with the loader yet");
             return loaded;
         }
         catch

@@ -181,5 +181,10 @@ public class CallbackAndFaultTests
     }
 
     [Fact]
-    public void VerifyHookDefaultsOff() => Assert.False(new LoadOptions().Verify);
+    public void VerifyHookDefaultsOffAndRefusesToPretend()
+    {
+        Assert.False(new LoadOptions().Verify);
+        var e = Assert.Throws<BpfLoadException>(() => FixtureRunTests.Load("hash_counter", new LoadOptions { Verify = true }));
+        Assert.Contains("verifier", e.Message);
+    }
 }
