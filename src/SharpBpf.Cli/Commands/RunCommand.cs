@@ -2,6 +2,8 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using SharpBpf.Jit;
+using SharpBpf.Loader;
 using SharpBpf.Runtime;
 
 namespace SharpBpf.Cli.Commands;
@@ -9,6 +11,9 @@ namespace SharpBpf.Cli.Commands;
 /// <summary>
 /// <c>sharpbpf run PROGRAM [--mem FILE | --mem-hex HEX] [--engine ...] [--repeat N] [--json]</c>: runs raw
 /// bytecode or assembly text as the raw memory program type (r1 = memory, r2 = its length) and prints r0.
+/// <c>sharpbpf run OBJECT.o [--section S] [--program NAME] [--dump-maps] ...</c> loads an object file (maps created,
+/// standard helpers) and runs one of its raw-memory programs (the global functions of a <c>.text</c>-only object;
+/// default the first), or any program with <c>--raw</c>.
 /// </summary>
 internal static class RunCommand
 {
@@ -23,11 +28,18 @@ internal static class RunCommand
         var budget = new Option<long>("--budget") { Description = "Instruction budget per run (0 = unlimited)", DefaultValueFactory = _ => ExecutionOptions.DefaultInstructionBudget };
         var syntax = new Option<string?>("--syntax") { Description = "Assembly syntax when PROGRAM is text (default: detected)" };
         syntax.AcceptOnlyFromAmong("conformance", "llvm");
-        var command = new Command("run", "Run an eBPF program on memory and print r0") { program, mem, memHex, engine, repeat, json, budget, syntax };
+        var section = new Option<string?>("--section") { Description = "Object files: the ELF section of the program" };
+        var programName = new Option<string?>("--program") { Description = "Object files: the program's name (default: the first of the section)" };
+        var dumpMaps = new Option<bool>("--dump-maps") { Description = "Object files: print every map afterwards" };
+        var raw = new Option<bool>("--raw") { Description = "Object files: run a typed program (socket, xdp, ...) as the raw memory type anyway" };
+        var command = new Command("run", "Run an eBPF program on memory and print r0")
+        {
+            program, mem, memHex, engine, repeat, json, budget, syntax, section, programName, dumpMaps, raw,
+        };
         command.SetAction(parse =>
         {
             string path = parse.GetValue(program)!;
-            var code = ProgramInput.LoadBytecode(path, ProgramInput.ReadFile(path), ProgramInput.ParseSyntax(parse.GetValue(syntax)));
+            byte[] input = ProgramInput.ReadFile(path);
             if (parse.GetValue(mem) is not null && parse.GetValue(memHex) is not null)
                 throw new CliUsageException("give either --mem or --mem-hex, not both");
             byte[] memory = parse.GetValue(mem) is { } memPath ? ProgramInput.ReadFile(memPath)
@@ -37,7 +49,27 @@ internal static class RunCommand
             long instructionBudget = parse.GetValue(budget);
             if (instructionBudget < 0) throw new CliUsageException("--budget must be 0 or more");
             string engineName = parse.GetValue(engine)!;
-            var executable = Engines.Create(engineName, code, Engines.DefaultHelpers(), new ExecutionOptions { InstructionBudget = instructionBudget }, console.Error);
+            var executionOptions = new ExecutionOptions { InstructionBudget = instructionBudget };
+            LoadedObject? obj = null;
+            BpfExecutable executable;
+            if (ProgramInput.IsElf(input))
+            {
+                obj = ObjectInput.Load(path, input, new LoadOptions { Execution = executionOptions });
+                var chosen = ChooseProgram(obj, path, parse.GetValue(section), parse.GetValue(programName));
+                if (!chosen.IsRawMemory && !parse.GetValue(raw))
+                    throw new CliUsageException($"program '{chosen.Name}' is a {chosen.Type} program, which needs that program type's context; run it with --raw to give it the memory instead");
+                var selected = chosen.CreateExecutable(ObjectInput.Choice(engineName), new JitOptions { Execution = executionOptions });
+                if (selected.FallbackReason is not null) console.Error.WriteLine($"sharpbpf: using the interpreter: {selected.FallbackReason}");
+                executable = selected.Executable;
+            }
+            else
+            {
+                if (parse.GetValue(section) is not null || parse.GetValue(programName) is not null || parse.GetValue(dumpMaps) || parse.GetValue(raw))
+                    throw new CliUsageException("--section, --program, --dump-maps and --raw apply to object files only");
+                var code = ProgramInput.LoadBytecode(path, input, ProgramInput.ParseSyntax(parse.GetValue(syntax)));
+                executable = Engines.Create(engineName, code, Engines.DefaultHelpers(), executionOptions, console.Error);
+            }
+            using var owner = obj;
 
             var work = (byte[])memory.Clone();
             ulong r0 = executable.Run(work);
@@ -54,6 +86,12 @@ internal static class RunCommand
                     ["median_ns"] = runs > 0 ? Math.Round(medianNs, 1) : null,
                     ["min_ns"] = runs > 0 ? Math.Round(minNs, 1) : null,
                 };
+                if (obj is not null && parse.GetValue(dumpMaps))
+                {
+                    var maps = new StringWriter();
+                    ObjectInput.DumpMaps(obj, maps);
+                    result["maps"] = maps.ToString();
+                }
                 console.Out.WriteLine(JsonSerializer.Serialize(result));
             }
             else
@@ -62,10 +100,19 @@ internal static class RunCommand
                 if (runs > 0)
                     console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
                         $"{executable.EngineName}: {runs} runs, median {medianNs:F1} ns, min {minNs:F1} ns per run"));
+                if (obj is not null && parse.GetValue(dumpMaps)) ObjectInput.DumpMaps(obj, console.Out);
             }
             return CliApp.Success;
         });
         return command;
+    }
+
+    private static LoadedProgram ChooseProgram(LoadedObject obj, string path, string? section, string? name)
+    {
+        var candidates = ObjectInput.ProgramsIn(obj, path, section);
+        if (name is null) return candidates[0];
+        return candidates.FirstOrDefault(p => p.Name == name)
+            ?? throw new CliUsageException($"{path}: no program '{name}'{(section is null ? "" : $" in section '{section}'")} (programs: {string.Join(", ", candidates.Select(p => p.Name))})");
     }
 
     private static (double Median, double Min) Time(BpfExecutable executable, byte[] original, byte[] work, int runs)

@@ -389,6 +389,18 @@ public sealed class BpfObject
                     programs.Add(Link(function.Name, section, start, length, info));
                 }
             }
+            // Benchmark suites and libraries keep all their code in .text: when nothing else is code, its global
+            // functions are the programs, of no particular type (the raw memory type).
+            if (programs.Count == 0 && elf.FindSection(".text") is { IsExecutable: true, Size: > 0, HasFileBytes: true } text)
+            {
+                CodeOf(text);
+                var untyped = new ProgramSectionInfo(ProgramTypes.BpfProgramType.Unspecified, ProgramTypes.BpfAttachType.None, null);
+                foreach (var function in elf.Symbols.Where(s => s.SectionIndex == text.Index && s.Type == ElfSymbol.TypeFunc && s.Bind == ElfSymbol.BindGlobal).OrderBy(s => s.Value))
+                {
+                    var (start, length) = FunctionRange(function, text);
+                    programs.Add(Link(function.Name, text, start, length, untyped));
+                }
+            }
             _object.Programs = programs;
         }
 

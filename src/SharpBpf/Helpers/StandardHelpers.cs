@@ -167,8 +167,10 @@ public static class StandardHelpers
     private static ulong TailCall(RunContext context, ulong r1, ulong r2, ulong r3, ulong r4, ulong r5)
     {
         var programs = ResolveMap<ProgramArrayMap>(context, r2, "tail_call");
-        // A failed tail call is not an error: the program continues after the call.
+        // A failed tail call is not an error: the program continues after the call. As in Linux, that includes an
+        // empty slot and a chain that already took MAX_TAIL_CALL_CNT tail calls.
         if (r3 > uint.MaxValue || programs.Get((uint)r3) is not { } next) return Result(-Errno.ENOENT);
+        if (context.TailCallCount >= context.MaxTailCalls) return Result(-Errno.ENOENT);
         context.RequestTailCall(next);
         return 0;
     }

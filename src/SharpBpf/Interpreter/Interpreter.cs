@@ -28,6 +28,9 @@ public sealed unsafe class Interpreter : BpfExecutable
     // Pinned (allocated on the pinned object heap) so the loop can walk it with a raw pointer.
     private readonly DecodedInstruction[] _decoded;
     private readonly DecodedInstruction* _code;
+    // Slots whose address the program takes with lddw src=4: the only valid callback entry points.
+    private readonly bool[] _callbackEntries;
+    private readonly ProgramCallbackInvoker _invoker;
 
     /// <summary>Pre-decodes <paramref name="code"/> for execution.</summary>
     /// <param name="code">The program.</param>
@@ -37,7 +40,9 @@ public sealed unsafe class Interpreter : BpfExecutable
         : base(code ?? throw new ArgumentNullException(nameof(code)), helpers ?? new HelperTable(), options)
     {
         _decoded = GC.AllocateArray<DecodedInstruction>(code.Length + 1, pinned: true);
-        for (int i = 0; i < code.Length; i++) _decoded[i] = Decode(code, i);
+        _callbackEntries = new bool[code.Length];
+        for (int i = 0; i < code.Length; i++) _decoded[i] = Decode(code, i, _callbackEntries);
+        _invoker = InvokeCallback;
         _decoded[code.Length] = new DecodedInstruction { Op = Handler.FellOffEnd };
         _code = (DecodedInstruction*)Unsafe.AsPointer(ref _decoded[0]);
     }
@@ -49,6 +54,42 @@ public sealed unsafe class Interpreter : BpfExecutable
     protected internal override ulong Execute(RunContext context, ulong r1, ulong r2)
     {
         ArgumentNullException.ThrowIfNull(context);
+        var previousInvoker = context.CallbackInvoker;
+        context.CallbackInvoker = _invoker;
+        try
+        {
+            return ExecuteAt(context, 0, r1, r2, 0, 0, 0);
+        }
+        finally
+        {
+            context.CallbackInvoker = previousInvoker;
+        }
+    }
+
+    /// <summary>
+    /// The <see cref="RunContext.CallbackInvoker"/> of this interpreter: runs the function at the decoded slot in a
+    /// fresh stack (its own 8 frames), as a nested run charged to the caller's budget. Callbacks may nest
+    /// <see cref="Reg.MaxCallDepth"/> deep.
+    /// </summary>
+    private ulong InvokeCallback(RunContext context, ulong callback, ulong r1, ulong r2, ulong r3, ulong r4, ulong r5)
+    {
+        if (!RunContext.TryDecodeCallback(callback, out int entry) || entry >= _callbackEntries.Length || !_callbackEntries[entry])
+            throw new BpfRuntimeException(RuntimeError.HelperFault, -1, null, $"callback 0x{callback:x} is not the address of a function of this program");
+        if (context.CallbackDepth >= Reg.MaxCallDepth)
+            throw new BpfRuntimeException(RuntimeError.CallDepthExceeded, -1, null, $"callbacks nest more than {Reg.MaxCallDepth} deep");
+        context.CallbackDepth++;
+        try
+        {
+            return ExecuteAt(context, entry, r1, r2, r3, r4, r5);
+        }
+        finally
+        {
+            context.CallbackDepth--;
+        }
+    }
+
+    private ulong ExecuteAt(RunContext context, int entry, ulong r1, ulong r2, ulong r3, ulong r4, ulong r5)
+    {
         byte* stack = stackalloc byte[StackSize];
         ulong* registers = stackalloc ulong[Reg.Count];
         Frame* frames = stackalloc Frame[Reg.MaxCallDepth];
@@ -59,6 +100,9 @@ public sealed unsafe class Interpreter : BpfExecutable
         new Span<ulong>(registers, Reg.Count).Clear();
         registers[Reg.R1] = r1;
         registers[Reg.R2] = r2;
+        registers[Reg.R3] = r3;
+        registers[Reg.R4] = r4;
+        registers[Reg.R5] = r5;
         registers[Reg.R10] = top;
 
         long budget = Options.InstructionBudget;
@@ -70,6 +114,8 @@ public sealed unsafe class Interpreter : BpfExecutable
         // "Unlimited" leaves headroom: the balance may run ahead of the true remainder by up to a program length.
         state.Remaining = budget <= 0 ? long.MaxValue / 2 : budget - context.InstructionsExecuted;
         state.StackRegionIndex = context.RegionCount;
+        state.EntrySlot = entry;
+        state.Nested = state.NestedTotal = 0;
         long initial = state.Remaining;
         if (state.StackRegionIndex > 0)
         {
@@ -95,7 +141,8 @@ public sealed unsafe class Interpreter : BpfExecutable
         }
         finally
         {
-            context.InstructionsExecuted += initial - state.Remaining;
+            // Callbacks recorded their own instructions; the balance was charged for them too.
+            context.InstructionsExecuted += initial - state.Remaining - state.NestedTotal;
             // Defensive: a helper that reset this thread's context (a nested run) has already dropped the region.
             if (state.StackRegionIndex < context.RegionCount) context.RemoveRegionAt(state.StackRegionIndex);
         }
@@ -104,7 +151,7 @@ public sealed unsafe class Interpreter : BpfExecutable
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private ulong Loop(RunContext context, ulong* r, Frame* frames, RunState* state)
     {
-        DecodedInstruction* pc = _code;
+        DecodedInstruction* pc = _code + state->EntrySlot;
         // The budget is charged at control transfers, not per instruction: running straight from slot s to a
         // transfer at slot i costs i + 1 - s. Charging i + 1 - target at each taken jump or call, e - r when the
         // exit at e returns to the call at r, and e + 1 at the final exit adds up to exactly the instructions
@@ -389,11 +436,13 @@ public sealed unsafe class Interpreter : BpfExecutable
                     continue;
 
                 case Handler.CallHelper:
-                    r[Reg.R0] = InvokeHelper(context, pc, r, (long)pc->Imm);
+                    r[Reg.R0] = InvokeHelper(context, pc, r, (long)pc->Imm, state);
+                    if (state->Nested != 0) balance = ChargeNested(pc, state, balance);
                     if (context.StopRequested) goto stopped;
                     continue;
                 case Handler.CallRegister:
-                    r[Reg.R0] = InvokeHelper(context, pc, r, (long)r[pc->Dst]);
+                    r[Reg.R0] = InvokeHelper(context, pc, r, (long)r[pc->Dst], state);
+                    if (state->Nested != 0) balance = ChargeNested(pc, state, balance);
                     if (context.StopRequested) goto stopped;
                     continue;
 
@@ -418,7 +467,7 @@ public sealed unsafe class Interpreter : BpfExecutable
                 {
                     if (depth == 0)
                     {
-                        balance -= Slot(pc) + 1;
+                        balance -= Slot(pc) + 1 - state->EntrySlot;
                         if (balance < 0) ThrowBudgetExceeded(pc, state, balance);
                         state->Remaining = balance;
                         return r[Reg.R0];
@@ -450,13 +499,24 @@ public sealed unsafe class Interpreter : BpfExecutable
 
     packetOutOfBounds:
         // Linux ends the program with r0 = 0 when a legacy packet load is out of bounds.
-        state->Remaining = balance - (Slot(pc) + 1);
+        state->Remaining = balance - (Slot(pc) + 1 - state->EntrySlot);
         r[Reg.R0] = 0;
         return 0;
 
     stopped:
-        state->Remaining = balance - (Slot(pc) + 1);
+        state->Remaining = balance - (Slot(pc) + 1 - state->EntrySlot);
         return context.StopValue;
+    }
+
+    // A helper ran callbacks (nested runs that recorded their instructions): the caller's balance pays for them.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private long ChargeNested(DecodedInstruction* pc, RunState* state, long balance)
+    {
+        balance -= state->Nested;
+        state->NestedTotal += state->Nested;
+        state->Nested = 0;
+        if (balance < 0) ThrowBudgetExceeded(pc, state, balance);
+        return balance;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -624,11 +684,12 @@ public sealed unsafe class Interpreter : BpfExecutable
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private ulong InvokeHelper(RunContext context, DecodedInstruction* pc, ulong* r, long id)
+    private ulong InvokeHelper(RunContext context, DecodedInstruction* pc, ulong* r, long id, RunState* state)
     {
         var helper = context.Helpers.Get(id);
         if (helper is null)
             throw Fault(RuntimeError.UnknownHelper, pc, $"no helper is registered with id {id}");
+        long before = context.InstructionsExecuted;
         try
         {
             return helper.Function(context, r[Reg.R1], r[Reg.R2], r[Reg.R3], r[Reg.R4], r[Reg.R5]);
@@ -642,6 +703,10 @@ public sealed unsafe class Interpreter : BpfExecutable
         {
             throw new BpfRuntimeException(RuntimeError.HelperFault, Index(pc), Describe(Index(pc)),
                 $"helper {id} ({helper.Name}) failed: {e.GetType().Name}: {e.Message}", inner: e);
+        }
+        finally
+        {
+            state->Nested = context.InstructionsExecuted - before;
         }
     }
 
@@ -727,6 +792,8 @@ public sealed unsafe class Interpreter : BpfExecutable
             case Handler.CallBtf:
                 throw Fault(RuntimeError.Unsupported, pc,
                     $"calls by BTF id (kfuncs) are not supported by the interpreter (BTF id {(long)pc->Imm})");
+            case Handler.LoadImm64Pseudo when (LoadImm64Source)pc->Src == LoadImm64Source.CodeAddress:
+                throw Fault(RuntimeError.Unsupported, pc, "lddw of a function address that is not the start of an instruction of this program");
             case Handler.LoadImm64Pseudo:
                 throw Fault(RuntimeError.Unsupported, pc,
                     $"lddw with pseudo source {(LoadImm64Source)pc->Src} must be resolved by the loader before the program runs");
@@ -763,7 +830,7 @@ public sealed unsafe class Interpreter : BpfExecutable
         }
     }
 
-    private static DecodedInstruction Decode(Bytecode code, int index)
+    private static DecodedInstruction Decode(Bytecode code, int index, bool[] callbackEntries)
     {
         var form = code.FormAt(index);
         if (form is null) return new DecodedInstruction { Op = Handler.SecondSlot };
@@ -777,6 +844,17 @@ public sealed unsafe class Interpreter : BpfExecutable
             Imm = form.Width == 32 && form.Source == OperandSource.Immediate ? (uint)insn.Immediate : (ulong)(long)insn.Immediate,
         };
         if (form.IsWide) decoded.Imm = code.Immediate64At(index);
+        if (form.Operation == Operation.LoadImm64 && (LoadImm64Source)form.DiscriminatorValue == LoadImm64Source.CodeAddress)
+        {
+            // The address of a program-local function (a callback): the tagged value of RunContext's contract.
+            long target = (long)index + 1 + insn.Immediate;
+            if (target >= 0 && target < code.Length && code.FormAt((int)target) is not null)
+            {
+                decoded.Op = Handler.LoadImm64;
+                decoded.Imm = RunContext.EncodeCallback((int)target);
+                callbackEntries[target] = true;
+            }
+        }
         if (form.Displacement != BranchDisplacement.None) decoded.Aux = code.TargetOf(index) - index - 1;
         else if (form.IsMemoryAccess) decoded.Aux = insn.Offset;
         if (form.AccessSize != 0) decoded.Size = (byte)form.AccessSize;
@@ -814,6 +892,10 @@ public sealed unsafe class Interpreter : BpfExecutable
         public ulong StackLow, StackLength;
         public long Remaining;
         public int StackRegionIndex;
+        // The slot the run started at (0, or a callback's first slot).
+        public int EntrySlot;
+        // Instructions the last helper's callbacks executed, and all callbacks so far.
+        public long Nested, NestedTotal;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public readonly bool CanRead(ulong address, ulong size) => address - ReadStart <= ReadLength - size;

@@ -13,8 +13,24 @@ public sealed record ExecutionOptions
     /// <summary>Maximum executed instructions per run (including tail-called programs); 0 means unlimited.</summary>
     public long InstructionBudget { get; init; } = DefaultInstructionBudget;
 
-    /// <summary>Maximum tail calls per run, as in Linux (<c>MAX_TAIL_CALL_CNT</c>).</summary>
+    /// <summary>
+    /// Maximum tail calls per run, as in Linux (<c>MAX_TAIL_CALL_CNT</c>): past it, <c>bpf_tail_call</c> fails and the
+    /// program continues after the call.
+    /// </summary>
     public int MaxTailCalls { get; init; } = 33;
+
+    /// <summary>
+    /// Memory every run of the program may access besides its input (for example the value regions of the maps a
+    /// loaded object created). <see cref="BpfExecutable.Run(RunContext, ulong, ulong)"/> adds them once per run, so
+    /// map lookups need not.
+    /// </summary>
+    public IReadOnlyList<MemoryRegion> StaticRegions { get; init; } = [];
+
+    /// <summary>
+    /// The source line of an instruction slot, when the program has debug info (set by loaders); runtime faults
+    /// then carry <see cref="BpfRuntimeException.SourceLocation"/> and name the line in their message.
+    /// </summary>
+    public Func<int, BpfSourceLocation?>? SourceLines { get; init; }
 }
 
 /// <summary>
@@ -67,16 +83,47 @@ public abstract class BpfExecutable
     /// <exception cref="BpfRuntimeException">The program faulted.</exception>
     public ulong Run(RunContext context, ulong r1, ulong r2 = 0)
     {
+        ArgumentNullException.ThrowIfNull(context);
         var current = this;
-        while (true)
+        context.MaxTailCalls = Options.MaxTailCalls;
+        try
         {
-            ulong r0 = current.Execute(context, r1, r2);
-            // A helper that stopped the program decides r0, whatever the engine returned on its way out.
-            if (context.PendingTailCall is null) return context.StopRequested ? context.StopValue : r0;
-            if (context.TailCallCount >= Options.MaxTailCalls)
-                throw new BpfRuntimeException(RuntimeError.TailCallLimit, -1, null, $"more than {Options.MaxTailCalls} tail calls in one run");
-            context.TailCallCount++;
-            current = context.TakeTailCall()!;
+            while (true)
+            {
+                current.AddStaticRegions(context);
+                ulong r0 = current.Execute(context, r1, r2);
+                // A helper that stopped the program decides r0, whatever the engine returned on its way out.
+                if (context.PendingTailCall is null) return context.StopRequested ? context.StopValue : r0;
+                // The tail-call helper refuses calls past the limit (the program continues), so this only guards
+                // helpers that request tail calls without checking it.
+                if (context.TailCallCount >= context.MaxTailCalls)
+                    throw new BpfRuntimeException(RuntimeError.TailCallLimit, -1, null, $"more than {context.MaxTailCalls} tail calls in one run");
+                context.TailCallCount++;
+                current = context.TakeTailCall()!;
+            }
+        }
+        catch (BpfRuntimeException e) when (e.SourceLocation is null && e.ProgramCounter >= 0 && current.Options.SourceLines is not null)
+        {
+            if (current.Options.SourceLines(e.ProgramCounter) is not { } location) throw;
+            throw e.WithSourceLocation(location);
+        }
+    }
+
+    private void AddStaticRegions(RunContext context)
+    {
+        var regions = Options.StaticRegions;
+        if (regions.Count == 0) return;
+        var present = context.Regions;
+        for (int i = 0; i < regions.Count; i++)
+        {
+            var region = regions[i];
+            bool found = false;
+            for (int j = 0; j < present.Length && !found; j++) found = present[j] == region;
+            if (!found)
+            {
+                context.AddRegion(region);
+                present = context.Regions;
+            }
         }
     }
 

@@ -62,6 +62,42 @@ public sealed class BpfRuntimeException : BpfException
     /// <summary>Source location (file:line) when debug info is available; set by loaders that have BTF line info.</summary>
     public string? SourceLocation { get; init; }
 
+    /// <summary>The C source line of the faulting instruction, when debug info is available.</summary>
+    public BpfSourceLocation? SourceLine { get; private init; }
+
+    /// <summary>This fault again, naming <paramref name="location"/> in its message and <see cref="SourceLocation"/>.</summary>
+    public BpfRuntimeException WithSourceLocation(BpfSourceLocation location)
+    {
+        ArgumentNullException.ThrowIfNull(location);
+        return new BpfRuntimeException(Error, ProgramCounter, InstructionText, Detail, Address, Size, this, location)
+        {
+            SourceLocation = $"{location.FileName}:{location.Line}",
+            SourceLine = location,
+        };
+    }
+
+    private BpfRuntimeException(RuntimeError error, int pc, string? instructionText, string detail, ulong address, int size, Exception inner, BpfSourceLocation location)
+        : base($"{Format(pc, instructionText, detail)} at {location}", inner)
+    {
+        Error = error;
+        ProgramCounter = pc;
+        InstructionText = instructionText;
+        Address = address;
+        Size = size;
+        Detail = detail;
+    }
+
     private static string Format(int pc, string? text, string detail) =>
         pc < 0 ? detail : text is null ? $"pc {pc}: {detail}" : $"pc {pc} ({text}): {detail}";
+}
+
+/// <summary>A C source line, as debug info (BTF line info) records it for an instruction.</summary>
+/// <param name="FileName">Source file as the compiler recorded it.</param>
+/// <param name="Line">1-based line number.</param>
+/// <param name="Column">1-based column (0 when unknown).</param>
+/// <param name="SourceText">The text of the line.</param>
+public sealed record BpfSourceLocation(string FileName, int Line, int Column, string SourceText)
+{
+    /// <summary><c>file:line: text</c>.</summary>
+    public override string ToString() => $"{FileName}:{Line}: {SourceText.Trim()}";
 }

@@ -6,7 +6,7 @@ namespace SharpBpf.Runtime;
 /// <summary>
 /// Calls a function of the running program (a BPF-to-BPF callback such as <c>bpf_loop</c>'s) with r1-r5 and returns
 /// its r0. <paramref name="callback"/> is the value the program passed for the function: what the engine loaded for
-/// <c>lddw rX, func</c> (<c>BPF_PSEUDO_FUNC</c>), typically the function's instruction index.
+/// <c>lddw rX, func</c> (<c>BPF_PSEUDO_FUNC</c>), encoded with <see cref="RunContext.EncodeCallback"/>.
 /// </summary>
 public delegate ulong ProgramCallbackInvoker(RunContext context, ulong callback, ulong r1, ulong r2, ulong r3, ulong r4, ulong r5);
 
@@ -55,10 +55,39 @@ public sealed class RunContext
     public object? State { get; set; }
 
     /// <summary>
-    /// Set by the engine running the program (in <c>Execute</c>) so helpers taking callbacks (<c>bpf_loop</c>,
-    /// <c>bpf_for_each_map_elem</c>) can call back into it. Null when the engine supports no callbacks.
+    /// Set by the engine running the program (in <c>Execute</c>, restored on the way out) so helpers taking callbacks
+    /// (<c>bpf_loop</c>, <c>bpf_for_each_map_elem</c>) can call back into it. Null when the engine supports no
+    /// callbacks.
+    /// <para>
+    /// <b>Contract.</b> Every engine loads <c>lddw rX, func</c> (source <see cref="Isa.LoadImm64Source.CodeAddress"/>,
+    /// target slot = lddw slot + 1 + imm) as <see cref="EncodeCallback"/>(target slot): a tagged value that is not
+    /// an address (dereferencing it faults). The invoker decodes it with <see cref="TryDecodeCallback"/>, must refuse
+    /// (<see cref="RuntimeError.HelperFault"/>) a value that is not the start of a function the program takes the
+    /// address of, runs that function in a fresh stack frame with r1-r5 (the callback counts against the
+    /// instruction budget and the call-depth limit), and returns its r0. A helper that stops the run inside the
+    /// callback (a tail call, an unwind) leaves <see cref="StopRequested"/> set for the caller to see.
+    /// </para>
     /// </summary>
     public ProgramCallbackInvoker? CallbackInvoker { get; set; }
+
+    private const ulong CallbackTag = 0xCA11_BAC0UL << 32;
+
+    /// <summary>The register value of <c>lddw rX, func</c> for the function starting at instruction slot <paramref name="instructionIndex"/>.</summary>
+    public static ulong EncodeCallback(int instructionIndex) =>
+        instructionIndex >= 0 ? CallbackTag | (uint)instructionIndex : throw new ArgumentOutOfRangeException(nameof(instructionIndex));
+
+    /// <summary>Decodes a value made by <see cref="EncodeCallback"/>; false for any other value.</summary>
+    public static bool TryDecodeCallback(ulong value, out int instructionIndex)
+    {
+        instructionIndex = (int)(uint)value;
+        return (value & 0xFFFF_FFFF_0000_0000UL) == CallbackTag && instructionIndex >= 0;
+    }
+
+    /// <summary>Number of callbacks currently running in this run (engines bound the nesting).</summary>
+    public int CallbackDepth { get; set; }
+
+    /// <summary>The tail-call limit of the running program (<see cref="ExecutionOptions.MaxTailCalls"/>), for the tail-call helper.</summary>
+    public int MaxTailCalls { get; set; } = 33;
 
     /// <summary>
     /// Calls the program-local function <paramref name="callback"/> through <see cref="CallbackInvoker"/> and returns
@@ -82,6 +111,8 @@ public sealed class RunContext
         PacketStart = 0;
         PacketLength = 0;
         State = null;
+        CallbackInvoker = null;
+        CallbackDepth = 0;
     }
 
     /// <summary>Makes a region accessible for the rest of the run.</summary>

@@ -1,0 +1,262 @@
+using System.Buffers.Binary;
+using SharpBpf.Btf;
+using SharpBpf.Elf;
+using SharpBpf.Helpers;
+using SharpBpf.Isa;
+using SharpBpf.Jit;
+using SharpBpf.Maps;
+using SharpBpf.Memory;
+using SharpBpf.Runtime;
+
+namespace SharpBpf.Loader;
+
+/// <summary>
+/// An object file made runnable, as libbpf's <c>bpf_object__load</c> does without a kernel: every map created
+/// (global data with its initial image, <c>.rodata</c> read-only to programs, map-in-map and program-array slots the
+/// object initialises filled in), and every program's map references resolved (<see cref="LoadedProgram"/>).
+/// Disposing it frees the maps.
+/// </summary>
+public sealed class LoadedObject : IDisposable
+{
+    private readonly BpfMap[] _maps;
+    private readonly List<LoadedProgram> _programs = [];
+    private readonly Dictionary<string, BpfExecutable> _tailCallTargets = [];
+
+    private LoadedObject(BpfObject obj, LoadOptions options)
+    {
+        Object = obj;
+        Options = options;
+        Helpers = StandardHelpers.Register(new HelperTable(), options.Environment);
+        foreach (var helper in options.ExtraHelpers) Helpers.Register(helper);
+        _maps = new BpfMap[obj.Maps.Count];
+    }
+
+    /// <summary>The object as read from the ELF file.</summary>
+    public BpfObject Object { get; }
+
+    /// <summary>The options it was loaded with.</summary>
+    public LoadOptions Options { get; }
+
+    /// <summary>The helpers every program of the object gets: the standard helpers and <see cref="LoadOptions.ExtraHelpers"/>.</summary>
+    public HelperTable Helpers { get; }
+
+    /// <summary>The created maps, in the order of <see cref="BpfObject.Maps"/>.</summary>
+    public IReadOnlyList<BpfMap> Maps => _maps;
+
+    /// <summary>The programs, in the order of <see cref="BpfObject.Programs"/>.</summary>
+    public IReadOnlyList<LoadedProgram> Programs => _programs;
+
+    /// <summary>Reads, parses and loads an object file.</summary>
+    /// <exception cref="BpfElfException">The file is not a loadable BPF object.</exception>
+    /// <exception cref="BpfLoadException">A map cannot be created or a reference resolved.</exception>
+    public static LoadedObject LoadFile(string path, LoadOptions? options = null)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            throw new BpfElfException(null, 0, $"cannot read '{path}': {e.Message}", e);
+        }
+        return Load(bytes, options);
+    }
+
+    /// <summary>Parses and loads an object file's bytes, including the map slots it initialises.</summary>
+    /// <exception cref="BpfElfException">The bytes are not a loadable BPF object.</exception>
+    /// <exception cref="BpfLoadException">A map cannot be created or a reference resolved.</exception>
+    public static LoadedObject Load(ReadOnlySpan<byte> elf, LoadOptions? options = null)
+    {
+        var obj = BpfObject.Load(elf);
+        return Load(obj, options, MapInitializers.Read(elf, obj));
+    }
+
+    /// <summary>
+    /// Loads a parsed object. Map slots initialised in the object file (<c>.values</c>) are only known when loading
+    /// from the file's bytes (<see cref="Load(ReadOnlySpan{byte}, LoadOptions?)"/>); here they start empty.
+    /// </summary>
+    /// <exception cref="BpfLoadException">A map cannot be created or a reference resolved.</exception>
+    public static LoadedObject Load(BpfObject obj, LoadOptions? options = null) => Load(obj, options, []);
+
+    private static LoadedObject Load(BpfObject obj, LoadOptions? options, IReadOnlyList<MapSlotInitializer> initializers)
+    {
+        ArgumentNullException.ThrowIfNull(obj);
+        var loaded = new LoadedObject(obj, options ?? new LoadOptions());
+        try
+        {
+            loaded.CreateMaps();
+            foreach (var program in obj.Programs) loaded._programs.Add(loaded.Resolve(program));
+            loaded.Initialize(initializers);
+            // TODO(verifier integration): when Options.Verify, run BpfVerifier.Verify(new VerifierInput(program.Source.Bytecode,
+            // program.Type, obj.Maps, loaded.Helpers)) for each program here and throw BpfLoadException on rejection.
+            // Until then, asking for verification must not silently load unverified programs.
+            if (loaded.Options.Verify)
+                throw new BpfLoadException("LoadOptions.Verify is set, but the verifier is not integrated with the loader yet");
+            return loaded;
+        }
+        catch
+        {
+            loaded.Dispose();
+            throw;
+        }
+    }
+
+    private void CreateMaps()
+    {
+        for (int i = 0; i < Object.Maps.Count; i++)
+        {
+            var definition = WithSpinLock(Object.Maps[i]);
+            try
+            {
+                _maps[i] = BpfMap.Create(definition);
+            }
+            catch (BpfMapException e)
+            {
+                throw new BpfLoadException($"map '{definition.Name}' ({definition.Type}): {e.Message}", e);
+            }
+        }
+    }
+
+    // The ELF loader leaves the lock's place to BTF: a value struct with a bpf_spin_lock member names it.
+    private MapDefinition WithSpinLock(MapDefinition definition)
+    {
+        if (definition.SpinLockOffset >= 0 || definition.BtfValueTypeId == 0 || Object.Btf is not { } btf) return definition;
+        try
+        {
+            var value = btf.ResolveModifiers(definition.BtfValueTypeId);
+            if (value.Kind != BtfKind.Struct) return definition;
+            foreach (var member in value.Members)
+            {
+                var type = btf.ResolveModifiers(member.TypeId);
+                if (type.Kind == BtfKind.Struct && type.Name == "bpf_spin_lock") return definition with { SpinLockOffset = (int)(member.BitOffset / 8) };
+            }
+        }
+        catch (BpfBtfException)
+        {
+            // Malformed value types were already reported by the ELF loader where they matter; no lock then.
+        }
+        return definition;
+    }
+
+    private LoadedProgram Resolve(BpfProgram program)
+    {
+        var code = program.Bytecode;
+        var instructions = code.Instructions.ToArray();
+        var references = new Dictionary<int, MapReference>();
+        var referenced = new List<BpfMap>();
+        for (int i = 0; i < code.Length; i++)
+        {
+            var form = code.FormAt(i);
+            if (form?.Operation != Operation.LoadImm64) continue;
+            var source = (LoadImm64Source)form.DiscriminatorValue;
+            if (source is not (LoadImm64Source.MapIndex or LoadImm64Source.MapIndexValue)) continue;
+            int mapIndex = instructions[i].Immediate;
+            BpfLoadException Bad(string problem) => new($"program '{program.Name}' ({program.SectionName}), instruction {i}: {problem}");
+            if ((uint)mapIndex >= (uint)_maps.Length) throw Bad($"lddw refers to map index {mapIndex}, but the object has {_maps.Length} maps");
+            var map = _maps[mapIndex];
+            ulong value;
+            int offset = 0;
+            if (source == LoadImm64Source.MapIndex)
+                value = map.Handle;
+            else
+            {
+                offset = instructions[i + 1].Immediate;
+                if (map is not ArrayMap array) throw Bad($"lddw of a value address of map '{map.Name}', a {map.Type} map (only arrays have direct value access)");
+                if (offset < 0 || offset >= map.ValueSize) throw Bad($"offset {offset} is outside the {map.ValueSize}-byte value of map '{map.Name}'");
+                value = array.ValueAddress(0) + (ulong)offset;
+            }
+            instructions[i] = instructions[i].WithSrc((int)LoadImm64Source.Immediate).WithImmediate((int)(uint)value);
+            instructions[i + 1] = instructions[i + 1].WithImmediate((int)(uint)(value >> 32));
+            references[i] = new MapReference(i, mapIndex, map, source == LoadImm64Source.MapIndex ? MapReferenceKind.Map : MapReferenceKind.MapValue, offset, value);
+            if (!referenced.Contains(map)) referenced.Add(map);
+        }
+        var regions = referenced.SelectMany(m => m.Regions).ToArray();
+        return new LoadedProgram(this, program, Bytecode.FromInstructions(instructions), references, regions);
+    }
+
+    private void Initialize(IReadOnlyList<MapSlotInitializer> initializers)
+    {
+        foreach (var slot in initializers)
+        {
+            var outer = _maps[slot.MapIndex];
+            if (slot.TargetIsProgram)
+            {
+                if (outer is not ProgramArrayMap) throw new BpfLoadException($"map '{outer.Name}': slot {slot.Slot} holds program '{slot.TargetName}', but the map is a {outer.Type} map");
+                SetTailCall(outer.Name, slot.Slot, slot.TargetName);
+                continue;
+            }
+            var inner = FindMap(slot.TargetName) ?? throw new BpfLoadException($"map '{outer.Name}': slot {slot.Slot} refers to '{slot.TargetName}', which is not a map of the object");
+            try
+            {
+                switch (outer)
+                {
+                    case ArrayOfMapsMap array: array.SetMap(slot.Slot, inner); break;
+                    case HashOfMapsMap hash:
+                        var key = new byte[4];
+                        BinaryPrimitives.WriteUInt32LittleEndian(key, slot.Slot);
+                        if (hash.KeySize != 4) throw new BpfLoadException($"map '{outer.Name}': initialised slots need a 4-byte key, the map's is {hash.KeySize}");
+                        int result = hash.SetMap(key, inner);
+                        if (result != 0) throw new BpfLoadException($"map '{outer.Name}': cannot put '{inner.Name}' at key {slot.Slot} (errno {-result})");
+                        break;
+                    default: throw new BpfLoadException($"map '{outer.Name}': slot {slot.Slot} holds map '{inner.Name}', but the map is a {outer.Type} map");
+                }
+            }
+            catch (BpfMapException e)
+            {
+                throw new BpfLoadException($"map '{outer.Name}': cannot put '{inner.Name}' in slot {slot.Slot}: {e.Message}", e);
+            }
+        }
+    }
+
+    /// <summary>The map named <paramref name="name"/>, or null.</summary>
+    public BpfMap? FindMap(string name)
+    {
+        int index = Object.FindMap(name);
+        return index < 0 ? null : _maps[index];
+    }
+
+    /// <summary>The map named <paramref name="name"/>.</summary>
+    /// <exception cref="BpfLoadException">The object has no such map.</exception>
+    public BpfMap GetMap(string name) =>
+        FindMap(name) ?? throw new BpfLoadException($"the object has no map '{name}' (maps: {string.Join(", ", _maps.Select(m => m.Name))})");
+
+    /// <summary>The program named <paramref name="name"/>, or null.</summary>
+    public LoadedProgram? FindProgram(string name) => _programs.FirstOrDefault(p => p.Name == name);
+
+    /// <summary>The program named <paramref name="name"/>.</summary>
+    /// <exception cref="BpfLoadException">The object has no such program.</exception>
+    public LoadedProgram GetProgram(string name) =>
+        FindProgram(name) ?? throw new BpfLoadException($"the object has no program '{name}' (programs: {string.Join(", ", _programs.Select(p => p.Name))})");
+
+    /// <summary>
+    /// Puts program <paramref name="programName"/> in slot <paramref name="index"/> of program array
+    /// <paramref name="mapName"/>, built once per program with <see cref="LoadOptions.Engine"/>.
+    /// </summary>
+    /// <exception cref="BpfLoadException">Unknown map or program, the map is not a program array, or the index is out of range.</exception>
+    public void SetTailCall(string mapName, uint index, string programName)
+    {
+        var program = GetProgram(programName);
+        if (!_tailCallTargets.TryGetValue(programName, out var executable))
+        {
+            executable = program.CreateExecutable(Options.Engine, Options.JitOptions).Executable;
+            _tailCallTargets[programName] = executable;
+        }
+        SetTailCall(mapName, index, executable);
+    }
+
+    /// <summary>Puts <paramref name="executable"/> (or nothing) in slot <paramref name="index"/> of program array <paramref name="mapName"/>.</summary>
+    /// <exception cref="BpfLoadException">Unknown map, not a program array, or the index is out of range.</exception>
+    public void SetTailCall(string mapName, uint index, BpfExecutable? executable)
+    {
+        if (GetMap(mapName) is not ProgramArrayMap programs) throw new BpfLoadException($"map '{mapName}' is a {GetMap(mapName).Type} map, not a program array");
+        if (index >= (uint)programs.MaxEntries) throw new BpfLoadException($"index {index} is outside program array '{mapName}' ({programs.MaxEntries} slots)");
+        programs.Set(index, executable);
+    }
+
+    /// <summary>Frees every map. Programs of the object must not run afterwards.</summary>
+    public void Dispose()
+    {
+        foreach (var map in _maps) map?.Dispose();
+    }
+}

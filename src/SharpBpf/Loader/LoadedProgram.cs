@@ -1,0 +1,80 @@
+using SharpBpf.Elf;
+using SharpBpf.Isa;
+using SharpBpf.Jit;
+using SharpBpf.Memory;
+using SharpBpf.ProgramTypes;
+using SharpBpf.Runtime;
+
+namespace SharpBpf.Loader;
+
+/// <summary>
+/// A program of a <see cref="LoadedObject"/> with its map references resolved: <see cref="Code"/> is what engines
+/// run (every map <c>lddw</c> is a plain 64-bit constant), <see cref="MapReferences"/> remembers what each one was.
+/// </summary>
+public sealed class LoadedProgram
+{
+    private readonly MemoryRegion[] _staticRegions;
+
+    internal LoadedProgram(LoadedObject owner, BpfProgram source, Bytecode code, IReadOnlyDictionary<int, MapReference> references, MemoryRegion[] staticRegions)
+    {
+        Object = owner;
+        Source = source;
+        Code = code;
+        MapReferences = references;
+        _staticRegions = staticRegions;
+    }
+
+    /// <summary>The object the program belongs to.</summary>
+    public LoadedObject Object { get; }
+
+    /// <summary>The program as the ELF loader produced it (pseudo <c>lddw</c> sources intact, line info).</summary>
+    public BpfProgram Source { get; }
+
+    /// <summary>The program's name.</summary>
+    public string Name => Source.Name;
+
+    /// <summary>The ELF section holding it.</summary>
+    public string SectionName => Source.SectionName;
+
+    /// <summary>Its program type (<see cref="BpfProgramType.Unspecified"/> for <c>.text</c> functions: the raw memory type).</summary>
+    public BpfProgramType Type => Source.Type;
+
+    /// <summary>True when the program runs as the raw memory type (r1 = memory, r2 = its length).</summary>
+    public bool IsRawMemory => Source.Type == BpfProgramType.Unspecified;
+
+    /// <summary>
+    /// The engine-facing instructions: map references replaced by plain <c>lddw</c> of the handle or value address.
+    /// Function addresses (<see cref="LoadImm64Source.CodeAddress"/>) stay, for engines that run callbacks.
+    /// </summary>
+    public Bytecode Code { get; }
+
+    /// <summary>Resolved map references by <c>lddw</c> slot.</summary>
+    public IReadOnlyDictionary<int, MapReference> MapReferences { get; }
+
+    /// <summary>The memory of the maps the program references, made accessible to each run.</summary>
+    public IReadOnlyList<MemoryRegion> StaticRegions => _staticRegions;
+
+    /// <summary>The source line of instruction slot <paramref name="instructionIndex"/>, or null without line info.</summary>
+    public BpfSourceLocation? SourceLineAt(int instructionIndex) =>
+        Source.SourceLineAt(instructionIndex) is { } line ? new BpfSourceLocation(line.FileName, line.Line, line.Column, line.SourceText) : null;
+
+    /// <summary>
+    /// Builds an executable with the object's helpers, its maps' memory and source-annotated faults.
+    /// <see cref="EngineChoice.Auto"/> falls back to the interpreter (reason in <see cref="SelectedRuntime.FallbackReason"/>)
+    /// when the JIT refuses the program.
+    /// </summary>
+    /// <exception cref="JitCompileException">With <see cref="EngineChoice.Jit"/>, the JIT cannot compile the program.</exception>
+    public SelectedRuntime CreateExecutable(EngineChoice engine = EngineChoice.Auto, JitOptions? jitOptions = null)
+    {
+        var execution = (jitOptions?.Execution ?? Object.Options.Execution ?? new ExecutionOptions()) with
+        {
+            StaticRegions = _staticRegions,
+            SourceLines = Source.Lines.Count > 0 ? SourceLineAt : null,
+        };
+        var options = (jitOptions ?? new JitOptions()) with { Execution = execution };
+        return RuntimeSelector.Select(Code, Object.Helpers, engine, options);
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => $"{Name} ({SectionName}, {Type}, {Code.Length} insns)";
+}
