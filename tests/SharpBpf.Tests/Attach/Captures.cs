@@ -26,7 +26,7 @@ internal static class Captures
     public static string RepositoryRoot => Path.GetFullPath(Path.Combine(Directory, "..", ".."));
 
     /// <summary>One line of <c>tshark -T fields -e frame.number -e frame.len -e frame.cap_len -e frame.time_epoch -e frame.interface_id</c>.</summary>
-    public sealed record TsharkFrame(long Number, int Length, int CapturedLength, long TimestampNanoseconds, int? InterfaceId);
+    public sealed record TsharkFrame(long Number, int Length, int CapturedLength, long? TimestampNanoseconds, int? InterfaceId);
 
     public static IReadOnlyList<TsharkFrame> TsharkListing(string name) => ParseTshark(File.ReadAllLines(PathOf(name) + ".tshark.txt"));
 
@@ -35,7 +35,7 @@ internal static class Captures
         {
             string[] fields = line.Split('\t');
             return new TsharkFrame(long.Parse(fields[0], CultureInfo.InvariantCulture), int.Parse(fields[1], CultureInfo.InvariantCulture),
-                int.Parse(fields[2], CultureInfo.InvariantCulture), ParseEpoch(fields[3]),
+                int.Parse(fields[2], CultureInfo.InvariantCulture), fields[3].Length > 0 ? ParseEpoch(fields[3]) : null,
                 fields.Length > 4 && fields[4].Length > 0 ? int.Parse(fields[4], CultureInfo.InvariantCulture) : null);
         }).ToList();
 
