@@ -102,9 +102,9 @@ public sealed class PcapNgReader : CaptureReader
                 throw new BpfCaptureException(recordNumber, offset, $"the first block is type 0x{type:x8}, not a section header block");
             }
             uint totalLength = ReadUInt32(head[4..]);
-            if (totalLength < 12 || totalLength % 4 != 0)
-                throw new BpfCaptureException(recordNumber, offset, $"block type 0x{type:x} has invalid total length {totalLength} (must be a multiple of 4, at least 12)");
             long consumed = type == SectionHeaderType ? 12 : 8;
+            if (totalLength < consumed + 4 || totalLength % 4 != 0)
+                throw new BpfCaptureException(recordNumber, offset, $"block type 0x{type:x} has invalid total length {totalLength} (must be a multiple of 4, at least {consumed + 4})");
             RequireAvailable(totalLength - consumed, recordNumber, offset, $"block type 0x{type:x}");
             bool known = type is SectionHeaderType or InterfaceDescriptionType or EnhancedPacketType or SimplePacketType or ObsoletePacketType;
             if (!known)

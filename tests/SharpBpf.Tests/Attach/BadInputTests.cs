@@ -172,6 +172,10 @@ public class BadInputTests
         byte[] unknownLink = new PcapNgBuilder().Section(true).Interface((LinkType)999, 0).ToArray();
         Assert.Contains("unsupported link type 999", ReadAll(unknownLink).Error!.Message);
 
+        byte[] shortSection = (byte[])good.Clone();
+        BinaryPrimitives.WriteUInt32LittleEndian(shortSection.AsSpan(4), 12); // found by the fuzz test: shorter than its own fields
+        Assert.Contains("invalid total length 12 (must be a multiple of 4, at least 16)", ReadAll(shortSection).Error!.Message);
+
         byte[] badMagic = (byte[])good.Clone();
         badMagic[8] ^= 0x10;
         Assert.Contains("bad byte-order magic", ReadAll(badMagic).Error!.Message);
