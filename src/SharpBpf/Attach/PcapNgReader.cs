@@ -105,7 +105,7 @@ public sealed class PcapNgReader : CaptureReader
             long consumed = type == SectionHeaderType ? 12 : 8;
             if (totalLength < consumed + 4 || totalLength % 4 != 0)
                 throw new BpfCaptureException(recordNumber, offset, $"block type 0x{type:x} has invalid total length {totalLength} (must be a multiple of 4, at least {consumed + 4})");
-            RequireAvailable(totalLength - consumed, recordNumber, offset, $"block type 0x{type:x}");
+            RequireAvailable(totalLength - consumed, recordNumber, offset, BlockName(type));
             bool known = type is SectionHeaderType or InterfaceDescriptionType or EnhancedPacketType or SimplePacketType or ObsoletePacketType;
             if (!known)
             {
@@ -120,7 +120,7 @@ public sealed class PcapNgReader : CaptureReader
             int bodyLength = (int)(totalLength - consumed - 4);
             if (_body.Length < bodyLength) _body = new byte[Math.Max(bodyLength, _body.Length * 2)];
             Span<byte> body = _body.AsSpan(0, bodyLength);
-            ReadExactly(body, recordNumber, offset, $"block type 0x{type:x}");
+            ReadExactly(body, recordNumber, offset, BlockName(type));
             CheckTrailer(totalLength, recordNumber, offset, type);
             switch (type)
             {
@@ -137,10 +137,21 @@ public sealed class PcapNgReader : CaptureReader
         }
     }
 
+    /// <summary>A constant name per block type, so the success path formats no string.</summary>
+    private static string BlockName(uint type) => type switch
+    {
+        SectionHeaderType => "section header block",
+        InterfaceDescriptionType => "interface description block",
+        EnhancedPacketType => "enhanced packet block",
+        SimplePacketType => "simple packet block",
+        ObsoletePacketType => "obsolete packet block",
+        _ => "block of unknown type",
+    };
+
     private void CheckTrailer(uint totalLength, long recordNumber, long offset, uint type)
     {
         Span<byte> trailer = stackalloc byte[4];
-        ReadExactly(trailer, recordNumber, offset, $"block type 0x{type:x}");
+        ReadExactly(trailer, recordNumber, offset, BlockName(type));
         uint repeated = ReadUInt32(trailer);
         if (repeated != totalLength)
             throw new BpfCaptureException(recordNumber, offset, $"block type 0x{type:x}: trailing length {repeated} differs from the leading length {totalLength}");
@@ -242,6 +253,12 @@ public sealed class PcapNgReader : CaptureReader
     {
         byte resolution = captureInterface.TimestampResolution;
         int exponent = resolution & 0x7F;
+        if (resolution <= 9 && captureInterface.TimestampOffsetSeconds == 0)
+        {
+            // The common case (microseconds or nanoseconds, no offset) without 128-bit arithmetic.
+            long scale = s_decimalScale[9 - resolution];
+            if (units <= (ulong)(long.MaxValue / scale)) return (long)units * scale;
+        }
         UInt128 nanoseconds;
         if ((resolution & 0x80) != 0)
             nanoseconds = ((UInt128)units * 1_000_000_000UL) >> exponent;
@@ -255,6 +272,8 @@ public sealed class PcapNgReader : CaptureReader
         return (long)total;
     }
 
+    private static readonly long[] s_decimalScale = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000, 1_000_000_000];
+
     private static UInt128 Pow10(int exponent)
     {
         UInt128 value = 1;
@@ -263,8 +282,9 @@ public sealed class PcapNgReader : CaptureReader
     }
 
     /// <summary>Options as (code, range within <paramref name="options"/>), checked against the block end.</summary>
-    private List<(ushort Code, int Start, int Length)> BlockOptions(ReadOnlySpan<byte> options, long recordNumber, long offset)
+    private IReadOnlyList<(ushort Code, int Start, int Length)> BlockOptions(ReadOnlySpan<byte> options, long recordNumber, long offset)
     {
+        if (options.Length < 4) return [];
         var list = new List<(ushort, int, int)>();
         int position = 0;
         while (position + 4 <= options.Length)
