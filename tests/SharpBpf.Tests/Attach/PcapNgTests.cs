@@ -52,6 +52,23 @@ public class PcapNgTests(Xunit.Abstractions.ITestOutputHelper output)
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
+    public void LargeUnknownBlocksAreSkippedWithoutBeingBuffered(bool seekable)
+    {
+        byte[] file = new PcapNgBuilder().Section(false).Interface(LinkType.Ethernet, 0)
+            .Enhanced(0, 1, s_frame).Block(0x4000_0001, new byte[300_000]).Enhanced(0, 2, s_frame).ToArray();
+        using var reader = CaptureFile.Open(seekable ? new MemoryStream(file) : new ForwardOnlyStream(file));
+        Assert.Equal([1_000L, 2_000L], reader.Select(r => r.TimestampNanoseconds));
+        var truncated = file[..200_000];
+        using var cut = CaptureFile.Open(seekable ? new MemoryStream(truncated) : new ForwardOnlyStream(truncated));
+        Assert.True(cut.TryReadNext(out _));
+        var error = Assert.Throws<BpfCaptureException>(() => cut.TryReadNext(out _));
+        Assert.Equal(2, error.RecordNumber);
+        Assert.Contains("truncated", error.Message);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
     public void TsharkReadsTheBuiltFileTheSameWay(bool bigEndian)
     {
         string path = Path.Combine(Path.GetTempPath(), $"sharpbpf-pcapng-{Guid.NewGuid():N}.pcapng");
