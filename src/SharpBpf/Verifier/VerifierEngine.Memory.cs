@@ -162,6 +162,9 @@ internal sealed partial class VerifierEngine
 
         // Load.
         if (size == 8 && s % 8 == 0 && frame.Stack[slot].IsSpill) return frame.Stack[slot].Spilled;
+        int slotBase = -8 * (slot + 1);
+        if (frame.Stack[slot].IsSpill && s + size <= slotBase + 8 && frame.Stack[slot].Spilled is { Type: RegType.Scalar, IsConst: true } constant)
+            return Reg.Const((constant.ConstValue >> ((s - slotBase) * 8)) & SizeMask(size));
         bool allZero = true;
         for (int a = s; a < s + size; a++)
         {
