@@ -328,6 +328,8 @@ internal sealed partial class VerifierEngine
             if (r0.IsPointer) throw Fail(VerifierErrorKind.PointerLeak, $"r0 is a pointer ({r0.TypeName}): cmpxchg compares scalars");
         }
         var old = Access(insn.Dst, baseReg, insn.Offset, form.AccessSize, write: false, value: null, signExtend: false);
+        if (old.IsPointer)
+            throw Fail(VerifierErrorKind.InvalidMemoryAccess, $"atomic operation on a spilled pointer ({old.TypeName}) at r{insn.Dst}{insn.Offset:+0;-0} is not allowed");
         Access(insn.Dst, Regs[insn.Dst], insn.Offset, form.AccessSize, write: true, value: Reg.UnknownOfSize(form.AccessSize), signExtend: false);
         if (form.Operation == Operation.AtomicCmpXchg) Regs[0] = old;
         else if (form.Fetch) Regs[insn.Src] = old;
