@@ -47,6 +47,8 @@ internal sealed partial class VerifierEngine
         try
         {
             _ctx = ContextModel.For(_input.ProgramType);
+            if (!_privileged && !_ctx.Info.AllowsUnprivileged)
+                throw new VerifyFailure(-1, VerifierErrorKind.ProgramTypeNotAllowed, $"{_ctx.Name} programs can only be loaded in privileged mode");
             _cfg = new ControlFlow(_code, _input.Helpers);
             if (!_privileged && _cfg.HasBackEdge)
                 throw new VerifyFailure(_cfg.FirstBackEdge.From, VerifierErrorKind.InfiniteLoop,
@@ -67,7 +69,8 @@ internal sealed partial class VerifierEngine
                 _log.Insert(0, path.ToString());
             }
             if (error.SourceLocation is not null) _log.Append("; ").Append(error.SourceLocation).Append('\n');
-            _log.Append(error.InstructionIndex >= 0 ? $"{error.InstructionIndex}: {error.Instruction}\n" : "").Append(error.Reason).Append('\n');
+            if (_options.LogLevel < 2 && error.InstructionIndex >= 0) _log.Append($"{error.InstructionIndex}: {error.Instruction}\n");
+            _log.Append(error.Reason).Append('\n');
             if (_options.LogLevel >= 1) AppendStatistics();
             return new VerificationResult { Accepted = false, Error = error, Log = _log.ToString(), ProcessedInstructions = _processed, StatesExplored = _statesStored };
         }

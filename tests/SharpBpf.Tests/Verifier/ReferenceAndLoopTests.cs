@@ -332,3 +332,49 @@ public class ReferenceAndLoopTests : VerifierTestBase
             exit
             """, maps: [HashMap()]);
 }
+
+public class PruningTests : VerifierTestBase
+{
+    [Fact]
+    public void SequentialDiamondsArePruned()
+    {
+        // 40 independent branches: 2^40 paths without pruning. r2 is dead after each join, so states merge.
+        var text = new System.Text.StringBuilder("r6 = *(u64 *)(r1 + 0)\nr0 = 0\n");
+        for (int i = 0; i < 40; i++)
+            text.Append($"r2 = r6\nr2 &= {1 << (i % 20)}\nif r2 == 0 goto j{i}\nr2 = 7\nj{i}:\n");
+        text.Append("exit\n");
+        var result = Verify(text.ToString());
+        Assert.True(result.Accepted, result.Log);
+        Assert.True(result.ProcessedInstructions < 2000, $"{result.ProcessedInstructions} instructions processed");
+    }
+
+    [Fact]
+    public void WiderStoredRangeSubsumesNarrowerOne()
+    {
+        // Both branches reach the join with r2 in [0, 15] (the first) and [0, 3] (the second): the second is pruned.
+        var result = Verify("""
+            r2 = *(u64 *)(r1 + 0)
+            r3 = *(u64 *)(r1 + 8)
+            if r3 == 0 goto narrow
+            r2 &= 15
+            goto join
+            narrow:
+            r2 &= 3
+            join:
+            *(u64 *)(r10 - 16) = 0
+            *(u64 *)(r10 - 8) = 0
+            r4 = r10
+            r4 += -16
+            r4 += r2
+            r0 = *(u8 *)(r4 + 0)
+            exit
+            """);
+        Assert.True(result.Accepted, result.Log);
+        Assert.True(result.ProcessedInstructions < 20, $"{result.ProcessedInstructions} instructions processed");
+    }
+
+    [Fact]
+    public void UnprivilegedProgramTypeIsChecked() =>
+        Rejects("r0 = 0\nexit", VerifierErrorKind.ProgramTypeNotAllowed, SharpBpf.ProgramTypes.BpfProgramType.Kprobe,
+            options: new VerifierOptions { Privileged = false });
+}
