@@ -56,24 +56,34 @@ internal sealed partial class VerifierEngine
             _stackDepth = new int[_cfg.FunctionStarts.Length];
             Explore();
             _cfg.CheckStackDepth(_stackDepth);
-            if (_options.LogLevel >= 1) AppendStatistics();
+        if (_options.LogLevel >= 1) AppendStatistics();
             return new VerificationResult { Accepted = true, Log = _log.ToString(), ProcessedInstructions = _processed, StatesExplored = _statesStored };
+        }
+        catch (Exception e) when (e is not VerifyFailure && e is not OutOfMemoryException)
+        {
+            // A bug in the verifier must never accept a program or crash the host: reject, naming the cause.
+            return Reject(new VerifyFailure(_state?.Pc ?? -1, VerifierErrorKind.UnsupportedInstruction, $"internal verifier error ({e.GetType().Name}: {e.Message}); the program is rejected"));
         }
         catch (VerifyFailure failure)
         {
-            var error = MakeError(failure);
-            if (_options.LogLevel >= 1 && _trace.Count > 0 && _options.LogLevel < 2)
-            {
-                var path = new StringBuilder();
-                foreach (int pc in _trace) path.Append(pc).Append(": ").Append(Disasm(pc)).Append('\n');
-                _log.Insert(0, path.ToString());
-            }
-            if (error.SourceLocation is not null) _log.Append("; ").Append(error.SourceLocation).Append('\n');
-            if (_options.LogLevel < 2 && error.InstructionIndex >= 0) _log.Append($"{error.InstructionIndex}: {error.Instruction}\n");
-            _log.Append(error.Reason).Append('\n');
-            if (_options.LogLevel >= 1) AppendStatistics();
-            return new VerificationResult { Accepted = false, Error = error, Log = _log.ToString(), ProcessedInstructions = _processed, StatesExplored = _statesStored };
+            return Reject(failure);
         }
+    }
+
+    private VerificationResult Reject(VerifyFailure failure)
+    {
+        var error = MakeError(failure);
+        if (_options.LogLevel >= 1 && _trace.Count > 0 && _options.LogLevel < 2)
+        {
+            var path = new StringBuilder();
+            foreach (int pc in _trace) path.Append(pc).Append(": ").Append(Disasm(pc)).Append('\n');
+            _log.Insert(0, path.ToString());
+        }
+        if (error.SourceLocation is not null) _log.Append("; ").Append(error.SourceLocation).Append('\n');
+        if ((_options.LogLevel == 0 || _trace.Count == 0) && error.InstructionIndex >= 0) _log.Append($"{error.InstructionIndex}: {error.Instruction}\n");
+        _log.Append(error.Reason).Append('\n');
+        if (_options.LogLevel >= 1) AppendStatistics();
+        return new VerificationResult { Accepted = false, Error = error, Log = _log.ToString(), ProcessedInstructions = _processed, StatesExplored = _statesStored };
     }
 
     private void AppendStatistics() =>
@@ -127,18 +137,18 @@ internal sealed partial class VerifierEngine
                     $"the program is too complex: more than {_options.MaxProcessedInstructions} instructions processed (possible infinite loop or too many paths)");
             _insnsSinceCheckpoint++;
             if (_cfg.PrunePoint[pc] && IsStateVisited(pc))
-            {
+        {
                 if (_options.LogLevel >= 2) _log.Append($"{pc}: safe\n");
                 EndPath();
                 return;
-            }
+        }
             _trace.Add(pc);
             if (_options.LogLevel >= 2) _log.Append($"{pc}: {_state.Format(_context)}\n{pc}: {Disasm(pc)}\n");
             if (!Step(pc))
-            {
+        {
                 EndPath();
                 return;
-            }
+        }
         }
     }
 
@@ -196,10 +206,10 @@ internal sealed partial class VerifierEngine
         {
             var cp = list[i];
             if (StatesEqual(cp.State, _state, exact: false))
-            {
+        {
                 cp.Hits++;
                 return true;
-            }
+        }
             cp.Misses++;
             if (cp.Misses > cp.Hits * 3 + 3 && list.Count > 8) list.RemoveAt(i);
         }
@@ -231,11 +241,11 @@ internal sealed partial class VerifierEngine
             for (int r = 0; r < 10; r++)
                 if ((live & (1 << r)) != 0) h = Mix(h, RegHash(frame.Regs[r]));
             for (int sl = 0; sl < frame.Stack.Length; sl++)
-            {
+        {
                 if (frame.Stack[sl].Bytes == 0) continue;
                 h = Mix(h, frame.Stack[sl].Bytes ^ (ulong)sl);
                 if (frame.Stack[sl].IsSpill) h = Mix(h, RegHash(frame.Stack[sl].Spilled));
-            }
+        }
         }
         return h;
 
@@ -252,17 +262,22 @@ internal sealed partial class VerifierEngine
         private int[] _cur = new int[16];
         private int _count;
 
-        public void Reset() => _count = 0;
+        private int _temporary;
+
+        public void Reset() { _count = 0; _temporary = int.MinValue / 2; }
+
+        /// <summary>Scalar links: an unlinked current scalar gets a fresh id of its own.</summary>
+        public bool CheckScalar(int oldId, int curId) => oldId == 0 || Check(oldId, curId != 0 ? curId : --_temporary);
 
         public bool Check(int oldId, int curId)
         {
             if (oldId == 0 && curId == 0) return true;
             if (oldId == 0 || curId == 0) return false;
             for (int i = 0; i < _count; i++)
-            {
+        {
                 if (_old[i] == oldId) return _cur[i] == curId;
                 if (_cur[i] == curId) return false;
-            }
+        }
             if (_count == _old.Length) { Array.Resize(ref _old, _count * 2); Array.Resize(ref _cur, _count * 2); }
             _old[_count] = oldId;
             _cur[_count++] = curId;
@@ -287,10 +302,10 @@ internal sealed partial class VerifierEngine
             if (f < old.Frames.Length - 1 && old.Frames[f + 1].CallbackHelper >= 0)
                 live = (ushort)(_cfg.LiveIn[old.Frames[f + 1].CallSite + 1] & 0x3c0);
             for (int r = 0; r < 10; r++)
-            {
+        {
                 if ((live & (1 << r)) == 0) continue;
                 if (!RegSafe(of.Regs[r], cf.Regs[r], ids, exact)) return false;
-            }
+        }
             if (!StackSafe(of, cf, ids, exact)) return false;
         }
         for (int i = 0; i < old.References.Count; i++)
@@ -309,14 +324,14 @@ internal sealed partial class VerifierEngine
         switch (old.Type)
         {
             case RegType.NotInit: return true;
-            case RegType.Scalar: return exact ? old.ScalarEquals(cur) : cur.ScalarWithin(old);
+            case RegType.Scalar: return (exact ? old.ScalarEquals(cur) : cur.ScalarWithin(old)) && (exact ? ids.Check(old.Id, cur.Id) : ids.CheckScalar(old.Id, cur.Id));
         }
         if (old.Off != cur.Off || old.Map != cur.Map || old.Size != cur.Size || old.Frame != cur.Frame) return false;
         if (!(exact ? old.ScalarEquals(cur) : cur.ScalarWithin(old))) return false;
         if (old.Type is RegType.Packet or RegType.PacketMeta)
         {
             if (exact ? old.Range != cur.Range : old.Range > cur.Range) return false;
-            if (!ids.Check(old.Id + 1, cur.Id + 1)) return false;
+            if (!ids.Check(-(old.Id + 1), -(cur.Id + 1))) return false;
         }
         else if (old.Id != 0 || cur.Id != 0)
         {
@@ -334,21 +349,21 @@ internal sealed partial class VerifierEngine
             var os = s < old.Stack.Length ? old.Stack[s] : default;
             var cs = s < cur.Stack.Length ? cur.Stack[s] : default;
             if (exact)
-            {
+        {
                 if (os.Bytes != cs.Bytes) return false;
                 if (os.IsSpill && !RegSafe(os.Spilled, cs.Spilled, ids, true)) return false;
                 continue;
-            }
+        }
             if (os.Bytes == 0) continue;
             if (os.IsSpill)
-            {
+        {
                 if (!cs.IsSpill) return false;
                 if (!RegSafe(os.Spilled, cs.Spilled, ids, false)) return false;
                 continue;
-            }
+        }
             bool curPointerSpill = cs.IsSpill && cs.Spilled.Type != RegType.Scalar;
             for (int b = 0; b < 8; b++)
-            {
+        {
                 var ob = os[b];
                 var cb = cs[b];
                 switch (ob)
@@ -362,7 +377,7 @@ internal sealed partial class VerifierEngine
                         if (cb == SlotByte.Spill && cs.Spilled.Type == RegType.Scalar && cs.Spilled.IsConst && cs.Spilled.ConstValue == 0) break;
                         return false;
                 }
-            }
+        }
         }
         return true;
     }
