@@ -90,7 +90,7 @@ internal sealed partial class VerifierEngine
 
     /// <summary>Narrows <paramref name="a"/> and <paramref name="b"/> to the values where "a op b" (or its negation) holds.
     /// False when no values satisfy it.</summary>
-    private static bool Refine(Operation op, ref Reg a, ref Reg b, bool is32, bool negate)
+    internal static bool Refine(Operation op, ref Reg a, ref Reg b, bool is32, bool negate)
     {
         if (op == Operation.Jset)
         {
