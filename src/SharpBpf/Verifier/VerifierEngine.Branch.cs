@@ -326,9 +326,10 @@ internal sealed partial class VerifierEngine
 
         if (a.IsPointer && b.IsPointer)
         {
-            if (a.Type != b.Type)
-                throw Fail(VerifierErrorKind.PointerComparison, $"comparing pointers of different kinds (r{insn.Dst} is {a.TypeName}, {srcName} is {b.TypeName}) is not allowed");
-            if (!_privileged) throw Fail(VerifierErrorKind.PointerComparison, $"comparing pointers ({a.TypeName}) is not allowed (unprivileged)");
+            if (!_privileged)
+                throw Fail(VerifierErrorKind.PointerComparison, a.Type != b.Type
+                    ? $"comparing pointers of different kinds (r{insn.Dst} is {a.TypeName}, {srcName} is {b.TypeName}) is not allowed (unprivileged)"
+                    : $"comparing pointers ({a.TypeName}) is not allowed (unprivileged)");
             ForkUnrefined(pc, target);
             return true;
         }

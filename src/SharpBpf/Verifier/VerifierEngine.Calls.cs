@@ -152,7 +152,7 @@ internal sealed partial class VerifierEngine
             _state.References.RemoveAll(x => x.Id == releaseRef);
             foreach (var frame in _state.Frames)
             {
-                for (int i = 0; i < 11; i++) if (frame.Regs[i].RefId == releaseRef) frame.Regs[i] = Reg.NotInitialized;
+                for (int i = 0; i < 11; i++) if (frame.Regs[i].RefId == releaseRef) frame.Regs[i] = Invalidated();
                 for (int s = 0; s < frame.Stack.Length; s++)
                     if (frame.Stack[s].IsSpill && frame.Stack[s].Spilled.RefId == releaseRef) { frame.Stack[s].Bytes = StackSlot.AllMisc; frame.Stack[s].Spilled = default; }
             }
@@ -177,7 +177,10 @@ internal sealed partial class VerifierEngine
         }
 
         if (ChangesPacketData(id))
-            _state.ForEachReg((ref Reg x) => { if (x.Type is RegType.Packet or RegType.PacketEnd or RegType.PacketMeta) x = Reg.NotInitialized; });
+        {
+            var dead = Invalidated();
+            _state.ForEachReg((ref Reg x) => { if (x.Type is RegType.Packet or RegType.PacketEnd or RegType.PacketMeta) x = dead; });
+        }
 
         var callbackArgs = callbackTarget >= 0 ? CallbackArguments(id, name, map, mapIndex, callbackContext) : null;
 
@@ -187,7 +190,7 @@ internal sealed partial class VerifierEngine
             HelperReturn.Void => Reg.NotInitialized,
             HelperReturn.MapValueOrNull => MapLookupResult(name, map, mapIndex),
             HelperReturn.RingBufMemoryOrNull => RingBufReserveResult(pc, name, allocSize),
-            _ => id is HelperIds.GetPrandomU32 or HelperIds.GetSmpProcessorId ? Reg.UnknownOfSize(4) : Reg.Unknown(),
+            _ => Reg.Unknown(),
         };
 
         if (callbackArgs is not null) InvokeCallback(pc, id, callbackTarget, callbackArgs, _state.Clone());

@@ -105,6 +105,9 @@ internal sealed partial class VerifierEngine
     private Reg StackAccess(int regNo, Reg reg, int off, int size, bool write, Reg? value, int valueRegister)
     {
         var frame = _state.Frames[reg.Frame];
+        // Stack accesses must be naturally aligned (the kernel is always strict about the stack).
+        if (!(reg.Var + Tnum.Const((ulong)(long)(reg.Off + off))).IsAligned((ulong)size))
+            throw Fail(VerifierErrorKind.InvalidMemoryAccess, $"misaligned stack access: r{regNo} offset {reg.Off + off}{(reg.VarOffsetIsZero ? "" : "+var")} size {size}");
         if (!reg.VarOffsetIsZero)
         {
             long lo = (long)reg.Off + off + reg.SMin;
@@ -177,8 +180,8 @@ internal sealed partial class VerifierEngine
                 case SlotByte.Spill:
                 {
                     var spilled = SpillAt(frame, a);
-                    if (spilled.IsPointer && !_privileged)
-                        throw Fail(VerifierErrorKind.PointerLeak, $"partial read of a spilled pointer ({spilled.TypeName}) at fp{a} leaks its address");
+                    if (spilled.IsPointer)
+                        throw Fail(VerifierErrorKind.InvalidMemoryAccess, $"invalid size of register fill: reading {size} bytes of the spilled pointer ({spilled.TypeName}) at fp{s}");
                     if (!(spilled.IsConst && spilled.ConstValue == 0)) allZero = false;
                     break;
                 }

@@ -140,6 +140,7 @@ internal sealed partial class VerifierEngine
         var d = op == Operation.Neg ? ReadReg(dst) : ReadReg(dst);
         if (op == Operation.Neg)
         {
+            if (d.IsPointer && _privileged) { Regs[dst] = Reg.Unknown(); return; }
             if (d.IsPointer) throw Fail(VerifierErrorKind.PointerArithmetic, $"r{dst} is a pointer ({d.TypeName}): negating a pointer is not allowed");
             var zero = Reg.Const(0);
             ScalarAlu.Apply(Operation.Sub, ref zero, d, is32);
@@ -178,13 +179,9 @@ internal sealed partial class VerifierEngine
         }
         if (d.IsPointer && s.IsPointer)
         {
-            if (op == Operation.Sub && _privileged && d.Type == s.Type && d.Type is RegType.Packet or RegType.PacketEnd or RegType.PacketMeta or RegType.Stack or RegType.MapValue)
+            if (op == Operation.Sub && _privileged && !d.MaybeNull && !s.MaybeNull)
             {
-                Regs[dst] = Reg.Unknown();
-                return;
-            }
-            if (op == Operation.Sub && _privileged && d.Type is RegType.PacketEnd or RegType.Packet or RegType.PacketMeta && s.Type is RegType.Packet or RegType.PacketEnd or RegType.PacketMeta)
-            {
+                // Privileged: the difference of two pointers is some number (the kernel allows it).
                 Regs[dst] = Reg.Unknown();
                 return;
             }

@@ -107,6 +107,10 @@ internal sealed partial class VerifierEngine
 
     private int NewId() => ++_nextId;
 
+    /// <summary>What a pointer that died (released reference, moved packet) becomes: an unknown scalar when privileged
+    /// (as the kernel does), unreadable otherwise.</summary>
+    private Reg Invalidated() => _privileged ? Reg.Unknown() : Reg.NotInitialized;
+
     // ---------------------------------------------------------------- exploration
 
     private void Explore()

@@ -59,7 +59,7 @@ public class ReferenceAndLoopTests : VerifierTestBase
             out:
             r0 = 0
             exit
-            """, VerifierErrorKind.UninitializedRegister, maps: [RingBuf()]);
+            """, VerifierErrorKind.InvalidMemoryAccess, maps: [RingBuf()]);
 
     [Fact]
     public void ReservedMemoryIsBoundedByTheRequestedSize() =>
@@ -90,7 +90,7 @@ public class ReferenceAndLoopTests : VerifierTestBase
             out:
             r0 = 0
             exit
-            """, VerifierErrorKind.UninitializedRegister, maps: [RingBuf()]);
+            """, VerifierErrorKind.HelperArgument, maps: [RingBuf()]);
 
     [Fact]
     public void SubmittingAMovedPointerIsRejected() =>

@@ -200,6 +200,21 @@ public class ScalarAndStackTests : VerifierTestBase
         Rejects("r2 = r10\nr2 *= 2\nr0 = 0\nexit", VerifierErrorKind.PointerArithmetic);
 
     [Fact]
+    public void MisalignedStackAccessIsRejected() =>
+        Rejects("*(u32 *)(r10 - 6) = 0\nr0 = 0\nexit", VerifierErrorKind.InvalidMemoryAccess, reasonContains: "misaligned");
+
+    [Fact]
+    public void NarrowFillOfASpilledPointerIsRejected() =>
+        Rejects("*(u64 *)(r10 - 8) = r1\nr0 = *(u32 *)(r10 - 8)\nexit", VerifierErrorKind.InvalidMemoryAccess, reasonContains: "register fill");
+
+    [Fact]
+    public void PointerDifferenceIsAScalarWhenPrivileged()
+    {
+        Accepts("r2 = r10\nr2 -= r1\nr0 = 0\nexit");
+        Rejects("r2 = r10\nr2 -= r1\nr0 = 0\nexit", VerifierErrorKind.PointerArithmetic, options: new VerifierOptions { Privileged = false });
+    }
+
+    [Fact]
     public void AtomicAddOnStack() =>
         Accepts("*(u64 *)(r10 - 8) = 0\nr1 = 1\nlock *(u64 *)(r10 - 8) += r1\nr0 = *(u64 *)(r10 - 8)\nexit");
 
