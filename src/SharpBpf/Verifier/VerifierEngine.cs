@@ -301,7 +301,10 @@ internal sealed partial class VerifierEngine
         {
             var of = old.Frames[f];
             var cf = cur.Frames[f];
-            if (of.CallSite != cf.CallSite || of.Function != cf.Function) return false;
+            if (of.CallSite != cf.CallSite || of.Function != cf.Function || of.CallbackHelper != cf.CallbackHelper) return false;
+            // Whether a callback is invoked again depends on the caller state it was entered with: only states of the
+            // same invocation can stand for each other.
+            if (!ReferenceEquals(of.CallbackEntry, cf.CallbackEntry)) return false;
             ushort live = f == old.Frames.Length - 1 ? _cfg.LiveIn[cur.Pc] : (ushort)(_cfg.LiveIn[old.Frames[f + 1].CallSite + 1] & 0x3c0);
             if (f < old.Frames.Length - 1 && old.Frames[f + 1].CallbackHelper >= 0)
                 live = (ushort)(_cfg.LiveIn[old.Frames[f + 1].CallSite + 1] & 0x3c0);
