@@ -29,6 +29,7 @@ internal sealed partial class VerifierEngine
         int callbackTarget = -1;
         Reg callbackContext = default;
         long allocSize = -1;
+        long constantKey = -1;
         Reg lockReg = default;
         string name = helper.Name;
 
@@ -64,6 +65,8 @@ internal sealed partial class VerifierEngine
                     int size = (int)(isKey ? map.KeySize : map.ValueSize);
                     HelperMemory(name, r, reg, size, mustBeInitialized: kind != HelperArgument.UninitMapValue,
                         helperWrites: kind == HelperArgument.UninitMapValue, what: isKey ? $"key of map '{map.Name}'" : $"value of map '{map.Name}'");
+                    if (isKey && size == 4 && reg.Type == RegType.Stack && reg.VarOffsetIsZero)
+                        constantKey = ConstantStackBytes(_state.Frames[reg.Frame], reg.Off, 4);
                     break;
                 }
                 case HelperArgument.InitializedMemory:
@@ -188,7 +191,7 @@ internal sealed partial class VerifierEngine
         Regs[0] = proto.Returns switch
         {
             HelperReturn.Void => Reg.NotInitialized,
-            HelperReturn.MapValueOrNull => MapLookupResult(name, map, mapIndex),
+            HelperReturn.MapValueOrNull => MapLookupResult(name, map, mapIndex, id == HelperIds.MapLookupElem ? constantKey : -1),
             HelperReturn.RingBufMemoryOrNull => RingBufReserveResult(pc, name, allocSize),
             _ => Reg.Unknown(),
         };
@@ -202,7 +205,22 @@ internal sealed partial class VerifierEngine
     private static bool ChangesPacketData(int id) =>
         id is 9 or 10 or 11 or 13 or 18 or 19 or 31 or 38 or 39 or 43 or 44 or 50 or 54 or 63 or 65 or 73 or 74 or 75 or 76 or 90 or 91;
 
-    private Reg MapLookupResult(string name, MapDefinition? map, int mapIndex)
+    /// <summary>The value of <paramref name="size"/> stack bytes at <paramref name="offset"/> when they are a known constant, else -1.</summary>
+    private static long ConstantStackBytes(Frame frame, int offset, int size)
+    {
+        if (offset >= 0 || offset + size > 0) return -1;
+        int slot = (-offset - 1) / 8;
+        int slotBase = -8 * (slot + 1);
+        if (slot >= frame.Stack.Length || offset + size > slotBase + 8) return -1;
+        var s = frame.Stack[slot];
+        if (s.IsSpill)
+            return s.Spilled is { Type: RegType.Scalar, IsConst: true } c ? (long)((c.ConstValue >> ((offset - slotBase) * 8)) & ((1UL << (size * 8)) - 1)) : -1;
+        for (int i = offset - slotBase; i < offset - slotBase + size; i++)
+            if (s[i] != SlotByte.Zero) return -1;
+        return 0;
+    }
+
+    private Reg MapLookupResult(string name, MapDefinition? map, int mapIndex, long constantKey)
     {
         if (map is null) throw Fail(VerifierErrorKind.HelperArgument, $"{name} returns a map value but takes no map");
         Reg r;
@@ -218,6 +236,8 @@ internal sealed partial class VerifierEngine
             r.Map = mapIndex;
             if (map.ReadOnlyForPrograms) r.Flags |= RegFlags.ReadOnly;
         }
+        // Linux 6.14+: an array lookup with a constant, in-range key cannot fail.
+        if (constantKey >= 0 && constantKey < map.MaxEntries && map.Type is MapType.Array or MapType.PerCpuArray) return r;
         r.Flags |= RegFlags.MaybeNull;
         r.Id = NewId();
         return r;

@@ -265,3 +265,43 @@ public class MapAndHelperTests : VerifierTestBase
     public void UnprivilegedCannotPassPointersAsNumbers() =>
         Rejects("r1 = r10\nr2 = 0\ncall 130\nr0 = 0\nexit", VerifierErrorKind.HelperArgument, maps: [RingBuf()]);
 }
+
+public class ConstantKeyTests : VerifierTestBase
+{
+    private const string Lookup = """
+        r1 = KEY
+        *(u64 *)(r10 - 8) = r1
+        r2 = r10
+        r2 += -8
+        ld_pseudo r1, 5, 0
+        call 1
+        r0 = *(u32 *)(r0 + 0)
+        r0 = 0
+        exit
+        """;
+
+    [Fact]
+    public void ArrayLookupWithConstantInRangeKeyIsNotNull() =>
+        Accepts(Lookup.Replace("KEY", "3", StringComparison.Ordinal), maps: [ArrayMap()]);
+
+    [Fact]
+    public void ArrayLookupWithZeroKeyIsNotNull() =>
+        Accepts("""
+            *(u32 *)(r10 - 4) = 0
+            r2 = r10
+            r2 += -4
+            ld_pseudo r1, 5, 0
+            call 1
+            r0 = *(u32 *)(r0 + 8)
+            r0 = 0
+            exit
+            """, maps: [ArrayMap()]);
+
+    [Fact]
+    public void ArrayLookupWithOutOfRangeKeyNeedsNullCheck() =>
+        Rejects(Lookup.Replace("KEY", "4", StringComparison.Ordinal), VerifierErrorKind.NullCheckRequired, maps: [ArrayMap()]);
+
+    [Fact]
+    public void HashLookupWithConstantKeyNeedsNullCheck() =>
+        Rejects(Lookup.Replace("KEY", "0", StringComparison.Ordinal), VerifierErrorKind.NullCheckRequired, maps: [HashMap()]);
+}
