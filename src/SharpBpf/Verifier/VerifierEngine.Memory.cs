@@ -105,15 +105,13 @@ internal sealed partial class VerifierEngine
     private Reg StackAccess(int regNo, Reg reg, int off, int size, bool write, Reg? value, int valueRegister)
     {
         var frame = _state.Frames[reg.Frame];
-        // Stack accesses must be naturally aligned (the kernel is always strict about the stack).
-        if (!(reg.Var + Tnum.Const((ulong)(long)(reg.Off + off))).IsAligned((ulong)size))
-            throw Fail(VerifierErrorKind.InvalidMemoryAccess, $"misaligned stack access: r{regNo} offset {reg.Off + off}{(reg.VarOffsetIsZero ? "" : "+var")} size {size}");
         if (!reg.VarOffsetIsZero)
         {
             long lo = (long)reg.Off + off + reg.SMin;
             long hi = (long)reg.Off + off + reg.SMax + size;
             if (lo < -StackLimit || hi > 0)
                 throw Fail(VerifierErrorKind.OutOfBoundsAccess, $"invalid variable-offset stack access: r{regNo} range [{lo}, {hi}) is outside the frame [-{StackLimit}, 0)");
+            CheckStackAlignment(regNo, reg, off, size);
             NoteStackDepth(reg.Frame, (int)lo);
             frame.EnsureStack((int)lo);
             for (long a = lo; a < hi; a++)
@@ -137,6 +135,7 @@ internal sealed partial class VerifierEngine
         long start = (long)reg.Off + off;
         if (start < -StackLimit || start + size > 0)
             throw Fail(VerifierErrorKind.OutOfBoundsAccess, $"invalid stack access: offset {start} size {size} is outside the frame [-{StackLimit}, 0)");
+        CheckStackAlignment(regNo, reg, off, size);
         int s = (int)start;
         NoteStackDepth(reg.Frame, s);
         frame.EnsureStack(s);
@@ -189,6 +188,13 @@ internal sealed partial class VerifierEngine
             }
         }
         return allZero ? Reg.Const(0) : Reg.UnknownOfSize(size);
+    }
+
+    /// <summary>Stack accesses must be naturally aligned (the kernel is always strict about the stack).</summary>
+    private void CheckStackAlignment(int regNo, in Reg reg, int off, int size)
+    {
+        if (!(reg.Var + Tnum.Const((ulong)(long)(reg.Off + off))).IsAligned((ulong)size))
+            throw Fail(VerifierErrorKind.InvalidMemoryAccess, $"misaligned stack access: r{regNo} offset {reg.Off + off}{(reg.VarOffsetIsZero ? "" : "+var")} size {size}");
     }
 
     private static Reg SpillAt(Frame frame, int offset) => frame.Stack[(-offset - 1) / 8].Spilled;
