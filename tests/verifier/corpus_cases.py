@@ -373,7 +373,7 @@ case("calls", "callee_reads_unpassed_arg", "r1 = 4\ncall f\nexit\nf:\nr0 = r2 !!
 case("calls", "callee_reads_caller_r6", "r6 = 1\ncall f\nexit\nf:\nr0 = r6 !!\nexit", "UninitializedRegister")
 case("calls", "caller_r6_preserved", "r6 = 5\ncall f\nr0 = r6\nexit\nf:\nr6 = 1\nr0 = r6\nexit")
 case("calls", "caller_r1_clobbered", "r1 = 5\ncall f\nr0 = r1 !!\nexit\nf:\nr0 = 0\nexit", "UninitializedRegister")
-case("calls", "callee_returns_nothing", "call f\nexit\nf:\nexit !!", "UninitializedRegister")
+case("calls", "callee_returns_nothing", "call f\nexit !!\nf:\nexit", "UninitializedRegister", note="Linux checks R0 when the main program exits")
 case("calls", "callee_writes_caller_stack", "r1 = r10\nr1 += -8\ncall f\nr0 = *(u64 *)(r10 - 8)\nexit\nf:\n*(u64 *)(r1 + 0) = 7\nr0 = 0\nexit")
 case("calls", "callee_reads_uninit_caller_stack", "r1 = r10\nr1 += -8\ncall f\nexit\nf:\nr0 = *(u64 *)(r1 + 0)\nexit", note="privileged: uninitialised stack reads are allowed")
 case("calls", "callee_returns_own_stack", "call f\nr0 = 0\nexit\nf:\nr0 = r10\nr0 += -8 \nexit !!", "InvalidReturnValue")
@@ -383,8 +383,8 @@ case("calls", "ctx_passed_to_callee", "call f\nexit\nf:\nr0 = *(u32 *)(r1 + 0)\n
 case("calls", "map_value_passed_to_callee", LOOKUP + "if r0 == 0 goto out\nr1 = r0\ncall f\n" + OUT + "f:\nr0 = *(u64 *)(r1 + 8)\nexit", maps=ARR)
 case("calls", "map_value_oob_in_callee", LOOKUP + "if r0 == 0 goto out\nr1 = r0\ncall f\n" + OUT + "f:\nr0 = *(u64 *)(r1 + 12) !!\nexit", "OutOfBoundsAccess", maps=ARR)
 case("calls", "called_twice", "call f\nr6 = r0\ncall f\nr0 += r6\nexit\nf:\nr0 = 2\nexit")
-case("calls", "direct_recursion", "call f\nexit\nf:\ncall f !!\nexit", "Recursion")
-case("calls", "mutual_recursion", "call f\nexit\nf:\ncall g\nexit\ng:\ncall f !!\nexit", "Recursion")
+case("calls", "direct_recursion", "call f\nexit\nf:\ncall f\nexit", "Recursion", note="Linux reports this as a call stack of 9 frames at instruction 2")
+case("calls", "mutual_recursion", "call f\nexit\nf:\ncall g\nexit\ng:\ncall f\nexit", "Recursion", note="Linux reports this as a call stack of 9 frames at instruction 2")
 def chain(n):
     s = "call f1\nexit\n"
     for i in range(1, n + 1):
@@ -408,7 +408,7 @@ case("calls", "bpf_loop_callback_uses_index", LOOPCB.format(n=10, cb="r0 = r1\nr
 case("calls", "bpf_loop_callback_reads_r3", LOOPCB.format(n=10, cb="r0 = r3 !!"), "UninitializedRegister", kernel=False)
 case("calls", "bpf_loop_callback_ctx_on_stack", "*(u64 *)(r10 - 8) = 0\nr1 = 10\nld_pseudo r2, 4, 7\nr3 = r10\nr3 += -8\nr4 = 0\ncall 181\nr0 = *(u64 *)(r10 - 8)\nexit\ncb:\nr3 = *(u64 *)(r2 + 0)\nr3 += 1\n*(u64 *)(r2 + 0) = r3\nr0 = 0\nexit", kernel=False)
 case("calls", "bpf_loop_callback_ctx_oob", "*(u64 *)(r10 - 8) = 0\nr1 = 10\nld_pseudo r2, 4, 7\nr3 = r10\nr3 += -8\nr4 = 0\ncall 181\nr0 = *(u64 *)(r10 - 8)\nexit\ncb:\nr3 = *(u64 *)(r2 + 8) !!\nr0 = 0\nexit",
-     "OutOfBoundsAccess")
+     "OutOfBoundsAccess", kernel=False)
 case("calls", "bpf_loop_callback_not_function", "r1 = 10\nr2 = 0\nr3 = 0\nr4 = 0\ncall 181 !!\nr0 = 0\nexit", "HelperArgument", kernel=False)
 case("calls", "for_each_map_elem", "ld_pseudo r1, 5, 0\nld_pseudo r2, 4, 6\nr3 = 0\nr4 = 0\ncall 164\nr0 = 0\nexit\ncb:\nr0 = *(u64 *)(r3 + 8)\nr0 = 0\nexit", maps=ARR, kernel=False)
 case("calls", "for_each_map_elem_value_oob", "ld_pseudo r1, 5, 0\nld_pseudo r2, 4, 6\nr3 = 0\nr4 = 0\ncall 164\nr0 = 0\nexit\ncb:\nr0 = *(u64 *)(r3 + 16) !!\nr0 = 0\nexit", "OutOfBoundsAccess", maps=ARR, kernel=False)

@@ -1,4 +1,5 @@
 ; type: socket_filter
+; kernel: skip
 ; expect: reject 10 OutOfBoundsAccess
     *(u64 *)(r10 - 8) = 0
     r1 = 10
