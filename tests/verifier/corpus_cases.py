@@ -9,7 +9,7 @@ def mv(name, body, expect="accept", maps=ARR, **kw):
 
 # ================================================================ alu: registers, ALU rules, scalar ranges
 case("alu", "return_zero", "r0 = 0\nexit")
-case("alu", "exit_without_r0", "exit !!", ("UninitializedRegister", "R0"))
+case("alu", "exit_without_r0", "exit !!", ("UninitializedRegister", "r0 is not initialized"))
 case("alu", "read_uninit_r2", "r0 = r2 !!\nexit", "UninitializedRegister")
 case("alu", "add_uninit_source", "r0 = 1\nr0 += r7 !!\nexit", "UninitializedRegister")
 case("alu", "uninit_in_compare", "r0 = 0\nif r3 > 1 goto l !!\nl:\nexit", "UninitializedRegister")
@@ -42,7 +42,7 @@ case("alu", "ptr_minus_ptr_privileged", "r0 = r10\nr0 -= r1\nexit",
 case("alu", "ptr_neg_privileged", "r0 = r10\nr0 = -r0\nexit", note="privileged: negating a pointer yields an unknown scalar")
 case("alu", "ptr_neg_unprivileged", "r0 = r10\nr0 = -r0 !!\nexit", "PointerArithmetic", privileged=False, kernel=False)
 case("alu", "map_ptr_arithmetic", "ld_pseudo r1, 5, 0\nr1 += 8 !!\nr0 = 0\nexit", "PointerArithmetic", maps=ARR)
-case("alu", "map_or_null_arithmetic", LOOKUP + "r0 += 8 !!\nr0 = 0\nexit", "PointerArithmetic", maps=HASH)
+case("alu", "map_or_null_arithmetic", LOOKUP + "r0 += 8 !!\nr0 = 0\nexit", "NullCheckRequired", maps=HASH)
 case("alu", "stack_ptr_known_math", "r2 = r10\nr2 += -16\nr2 += 8\n*(u64 *)(r2 + 0) = 1\nr0 = *(u64 *)(r10 - 8)\nexit")
 case("alu", "scalar_bounds_after_and", "call 7\nr0 &= 3\nr0 += 1\nexit")
 case("alu", "mov32_from_pointer_privileged", "w0 = w10\nexit",
@@ -69,7 +69,7 @@ case("map_value", "null_branch_dereferenced", LOOKUP + "if r0 != 0 goto out\nr1 
 case("map_value", "null_check_with_jeq_to_use", LOOKUP + "if r0 == 0 goto out\ngoto use\nuse:\nr1 = *(u32 *)(r0 + 4)\n" + OUT, maps=ARR)
 case("map_value", "copy_inherits_null_check", LOOKUP + "r6 = r0\nif r0 == 0 goto out\nr1 = *(u64 *)(r6 + 0)\n" + OUT, maps=ARR)
 case("map_value", "copy_arith_before_null_check", LOOKUP + "r6 = r0\nr6 += 8 !!\nif r0 == 0 goto out\n" + OUT,
-     "PointerArithmetic", maps=HASH)
+     "NullCheckRequired", maps=HASH)
 mv("var_off_masked", "r1 = *(u32 *)(r0 + 0)\nr1 &= 7\nr0 += r1\nr2 = *(u64 *)(r0 + 0)")
 mv("var_off_mask_too_wide", "r1 = *(u32 *)(r0 + 0)\nr1 &= 15\nr0 += r1\nr2 = *(u64 *)(r0 + 0) !!", "OutOfBoundsAccess")
 mv("var_off_unbounded_u32", "r1 = *(u32 *)(r0 + 0)\nr0 += r1\nr2 = *(u8 *)(r0 + 0) !!", "OutOfBoundsAccess")
@@ -127,7 +127,7 @@ case("stack", "read_partially_init", "*(u32 *)(r10 - 8) = 1\nr0 = *(u64 *)(r10 -
 case("stack", "read_other_slot_uninit", "*(u64 *)(r10 - 8) = 1\nr0 = *(u64 *)(r10 - 16) !!\nexit", "InvalidMemoryAccess", privileged=False, kernel=False)
 case("stack", "write_at_frame_pointer", "r2 = 1\n*(u64 *)(r10 + 0) = r2 !!\nr0 = 0\nexit", "OutOfBoundsAccess")
 case("stack", "write_above_frame", "*(u32 *)(r10 + 8) = 1 !!\nr0 = 0\nexit", "OutOfBoundsAccess")
-case("stack", "write_straddles_frame_pointer", "*(u64 *)(r10 - 4) = 1 !!\nr0 = 0\nexit", "InvalidMemoryAccess",
+case("stack", "write_straddles_frame_pointer", "*(u64 *)(r10 - 4) = 1 !!\nr0 = 0\nexit", "OutOfBoundsAccess",
      note="-4 is not 8-byte aligned; the kernel always enforces stack alignment")
 case("stack", "bottom_of_stack", "*(u64 *)(r10 - 512) = 3\nr0 = *(u64 *)(r10 - 512)\nexit")
 case("stack", "below_stack", "*(u8 *)(r10 - 513) = 3 !!\nr0 = 0\nexit", "OutOfBoundsAccess")
@@ -191,7 +191,7 @@ case("helpers", "probe_read_negative_size", "r2 = -1\nr1 = r10\nr1 += -16\nr3 = 
 case("helpers", "probe_read_zero_size", "r2 = 0\nr1 = r10\nr1 += -16\nr3 = 0\ncall 113\nr0 = 0\nexit")
 case("helpers", "probe_read_into_ctx", "r2 = 4\nr3 = 0\ncall 113 !!\nr0 = 0\nexit", "HelperArgument")
 case("helpers", "probe_read_into_map_value", LOOKUP + "if r0 == 0 goto out\nr1 = r0\nr2 = 16\nr3 = 0\ncall 113\n" + OUT, maps=ARR)
-case("helpers", "probe_read_past_map_value", LOOKUP + "if r0 == 0 goto out\nr1 = r0\nr2 = 17\nr3 = 0\ncall 113 !!\n" + OUT, "HelperArgument", maps=ARR)
+case("helpers", "probe_read_past_map_value", LOOKUP + "if r0 == 0 goto out\nr1 = r0\nr2 = 17\nr3 = 0\ncall 113 !!\n" + OUT, "OutOfBoundsAccess", maps=ARR)
 case("helpers", "trace_printk_ok", "*(u32 *)(r10 - 4) = 0x0a6968\nr1 = r10\nr1 += -4\nr2 = 4\ncall 6\nr0 = 0\nexit")
 case("helpers", "trace_printk_zero_size", "*(u32 *)(r10 - 4) = 0x0a6968\nr1 = r10\nr1 += -4\nr2 = 0\ncall 6 !!\nr0 = 0\nexit", "HelperArgument")
 case("helpers", "trace_printk_uninit_fmt_privileged", "r1 = r10\nr1 += -8\nr2 = 8\ncall 6\nr0 = 0\nexit", note="privileged: uninitialised stack counts as initialised")
@@ -245,7 +245,7 @@ ctx("socket_filter", "read_padding", R(8, 181), BAD)
 ctx("socket_filter", "modified_ctx_pointer", "r1 += 4\nr2 = *(u32 *)(r1 + 0)", BAD)
 ctx("socket_filter", "variable_ctx_offset", "r6 = r1\ncall 7\nr0 &= 4\nr6 += r0\nr2 = *(u32 *)(r6 + 0)", BAD)
 ctx("socket_filter", "store_imm_to_cb", "*(u32 *)(r1 + 48) = 5")
-ctx("socket_filter", "atomic_on_ctx", "r2 = 1\nlock *(u32 *)(r1 + 48) += r2", BAD)
+ctx("socket_filter", "atomic_on_ctx", "r2 = 1\nlock *(u32 *)(r1 + 48) += r2", "InvalidMemoryAccess")
 for t in ["sched_cls", "sched_act"]:
     ctx(t, "read_data", R(32, 76)); ctx(t, "read_data_end", R(32, 80)); ctx(t, "read_data_meta", R(32, 140))
     ctx(t, "read_data_half", R(16, 76), BAD); ctx(t, "write_data", W(32, 76), BAD)
@@ -306,8 +306,8 @@ for name, ins, exp in [("read_arg0", R(64, 0), "accept"), ("read_arg11", R(64, 8
 for name, ins, exp in [("read_sample_period", R(64, 168), "accept"), ("read_addr_low", R(32, 176), "accept"), ("read_rip", R(64, 128), "accept"),
                        ("read_rip_low", R(32, 128), BAD), ("write_addr", W(64, 176), BAD), ("read_past_end", R(64, 184), BAD)]:
     ctx("perf_event", name, ins, exp)
-for name, ins, exp in [("read_first", R(64, 0), "accept"), ("write_last_byte", W(8, 4095), "accept"), ("read_past_end", R(8, 4096), "OutOfBoundsAccess"),
-                       ("read_straddling_end", R(64, 4092), "OutOfBoundsAccess"), ("write_middle", W(32, 2048), "accept")]:
+for name, ins, exp in [("read_first", R(64, 0), "accept"), ("write_last_byte", W(8, 4095), "accept"), ("read_past_end", R(8, 4096), BAD),
+                       ("read_straddling_end", R(64, 4092), BAD), ("write_middle", W(32, 2048), "accept")]:
     ctx("raw", name, ins, exp, kernel=False)
 
 # ================================================================ packet: direct packet access
@@ -323,7 +323,7 @@ xdp("checked_read_u64", CHK + "r0 = *(u64 *)(r2 + 6)")
 xdp("read_past_check", CHK + "r0 = *(u8 *)(r2 + 14) !!", PU)
 xdp("u16_straddles_check", CHK + "r0 = *(u16 *)(r2 + 13) !!", PU)
 xdp("unchecked_read", "r0 = *(u8 *)(r2 + 0) !!", PU)
-xdp("negative_offset", CHK + "r0 = *(u8 *)(r2 - 1) !!", PU)
+xdp("negative_offset", CHK + "r0 = *(u8 *)(r2 - 1) !!", "OutOfBoundsAccess")
 xdp("check_wrong_direction", "r4 = r2\nr4 += 14\nif r4 < r3 goto out\nr0 = *(u8 *)(r2 + 0) !!", PU)
 xdp("check_with_jle", "r4 = r2\nr4 += 14\nif r4 <= r3 goto ok\ngoto out\nok:\nr0 = *(u8 *)(r2 + 13)")
 xdp("end_on_left", "r4 = r2\nr4 += 14\nif r3 < r4 goto out\nr0 = *(u8 *)(r2 + 13)")
@@ -344,7 +344,7 @@ xdp("meta_checked_against_end_only", "r4 = *(u32 *)(r1 + 8)\nr5 = r4\nr5 += 4\ni
     note="metadata is bounded by data, not data_end")
 xdp("two_checks_largest_wins", CHK + "r4 = r2\nr4 += 34\nif r4 > r3 goto out\nr0 = *(u32 *)(r2 + 30)")
 xdp("packet_ptr_to_helper", CHK + "r1 = r2\nr3 = r2\nr2 = 14\nr4 = 14\nr5 = 0\ncall 28\nr0 = 2\nexit")
-xdp("packet_ptr_to_helper_too_long", CHK + "r1 = r2\nr3 = r2\nr2 = 15\nr4 = 4\nr5 = 0\ncall 28 !!", "HelperArgument")
+xdp("packet_ptr_to_helper_too_long", CHK + "r1 = r2\nr3 = r2\nr2 = 15\nr4 = 4\nr5 = 0\ncall 28 !!", PU)
 xdp("adjust_head_invalidates_packet", CHK + "r6 = r2\nr2 = 0\ncall 44\nr0 = *(u8 *)(r6 + 0) !!", "InvalidMemoryAccess",
     note="helpers that change the packet invalidate every packet pointer")
 xdp("stack_spill_packet_pointer", CHK + "*(u64 *)(r10 - 8) = r2\nr5 = *(u64 *)(r10 - 8)\nr0 = *(u8 *)(r5 + 13)")
@@ -362,8 +362,8 @@ case("packet", "sock_ops_write_not_allowed", "r2 = *(u64 *)(r1 + 192)\nr3 = *(u6
 case("packet", "ld_abs_socket_filter", "r6 = r1\nr0 = *(u16 *)skb[12]\nexit")
 case("packet", "ld_ind_socket_filter", "r6 = r1\nr7 = 2\nr0 = *(u8 *)skb[r7 + 12]\nexit")
 case("packet", "ld_abs_tc", "r6 = r1\nr0 = *(u32 *)skb[26]\nr0 = 0\nexit", type="sched_cls")
-case("packet", "ld_abs_without_skb_in_r6", "r6 = 0\nr0 = *(u16 *)skb[12] !!\nexit", "InvalidMemoryAccess")
-case("packet", "ld_abs_in_xdp", "r6 = r1\nr0 = *(u16 *)skb[12] !!\nr0 = 2\nexit", "UnsupportedInstruction", type="xdp")
+case("packet", "ld_abs_without_skb_in_r6", "r6 = 0\nr0 = *(u16 *)skb[12] !!\nexit", BAD)
+case("packet", "ld_abs_in_xdp", "r6 = r1\nr0 = *(u16 *)skb[12] !!\nr0 = 2\nexit", BAD, type="xdp")
 case("packet", "ld_abs_clobbers_r1", "r6 = r1\nr0 = *(u16 *)skb[12]\nr0 = r1 !!\nexit", "UninitializedRegister")
 
 # ================================================================ calls: bpf-to-bpf calls, callbacks
@@ -452,7 +452,7 @@ un("pointer_compare_with_imm", "r0 = 0\nif r1 > 100 goto l !!\nl:\nexit", "Point
 un("null_check_is_allowed", LOOKUP + "if r0 == 0 goto out\nr1 = *(u64 *)(r0 + 0)\n" + OUT, maps=ARR)
 un("pointer_to_anything_arg", "*(u32 *)(r10 - 4) = 1\n*(u64 *)(r10 - 16) = 1\nr2 = r10\nr2 += -4\nr3 = r10\nr3 += -16\nld_pseudo r1, 5, 0\nr4 = r10\ncall 2 !!\nr0 = 0\nexit", PL, maps=HASH)
 un("pointer_minus_pointer", "r0 = r10\nr0 -= r1 !!\nr0 = 0\nexit", "PointerArithmetic")
-un("spilled_pointer_partial_overwrite", "*(u64 *)(r10 - 8) = r1\n*(u8 *)(r10 - 8) = 0 !!\nr0 = 0\nexit", "InvalidMemoryAccess")
+un("spilled_pointer_partial_overwrite", "*(u64 *)(r10 - 8) = r1\n*(u8 *)(r10 - 8) = 0 !!\nr0 = 0\nexit", PL)
 un("trace_printk_not_allowed", "*(u32 *)(r10 - 4) = 0x0a6968\nr1 = r10\nr1 += -4\nr2 = 4\ncall 6 !!\nr0 = 0\nexit", "HelperNotAllowed")
 un("probe_read_not_allowed", "r1 = r10\nr1 += -8\nr2 = 8\nr3 = 0\ncall 113 !!\nr0 = 0\nexit", "HelperNotAllowed")
 un("lookup_allowed", LOOKUP + "r0 = 0\nexit", maps=ARR)
@@ -477,7 +477,7 @@ rb("submit_twice", "if r0 == 0 goto out\nr6 = r0\nr1 = r0\nr2 = 0\ncall 132\nr1 
 rb("write_after_submit", "if r0 == 0 goto out\nr6 = r0\nr1 = r0\nr2 = 0\ncall 132\n*(u64 *)(r6 + 0) = 1 !!\nout:\nr0 = 0\nexit", "InvalidMemoryAccess")
 rb("write_past_reservation", "if r0 == 0 goto out\n*(u64 *)(r0 + 8) = 1 !!\nr1 = r0\nr2 = 0\ncall 132\nout:\nr0 = 0\nexit", "OutOfBoundsAccess")
 rb("write_without_null_check", "*(u64 *)(r0 + 0) = 1 !!\nr1 = r0\nr2 = 0\ncall 132\nr0 = 0\nexit", "NullCheckRequired")
-rb("submit_without_null_check", "r1 = r0\nr2 = 0\ncall 132 !!\nr0 = 0\nexit", "HelperArgument")
+rb("submit_without_null_check", "r1 = r0\nr2 = 0\ncall 132 !!\nr0 = 0\nexit", "NullCheckRequired")
 rb("pass_reservation_to_helper", "if r0 == 0 goto out\nr6 = r0\nr1 = r0\nr2 = 8\nr3 = 0\ncall 113\nr1 = r6\nr2 = 0\ncall 132\nout:\nr0 = 0\nexit")
 rb("reservation_kept_in_callee_saved", "if r0 == 0 goto out\nr6 = r0\ncall 5\n*(u64 *)(r6 + 0) = r0\nr1 = r6\nr2 = 0\ncall 132\nout:\nr0 = 0\nexit")
 rb("spilled_reservation", "if r0 == 0 goto out\n*(u64 *)(r10 - 8) = r0\nr1 = *(u64 *)(r10 - 8)\nr2 = 0\ncall 132\nout:\nr0 = 0\nexit")
@@ -492,10 +492,10 @@ lk("lock_unlock", "r1 = 7\n*(u64 *)(r6 + 8) = r1\nr1 = r6\ncall 94")
 lk("lock_without_unlock", "r1 = 7\n*(u64 *)(r6 + 8) = r1\nr0 = 0\nexit !!", "SpinLock")
 lk("double_lock", "r1 = r6\ncall 93 !!\nr1 = r6\ncall 94", "SpinLock")
 lk("helper_call_while_locked", "call 5 !!\nr1 = r6\ncall 94", "SpinLock")
-lk("direct_lock_word_access", "r1 = *(u32 *)(r6 + 0) !!\nr1 = r6\ncall 94", "InvalidMemoryAccess")
+lk("direct_lock_word_access", "r1 = *(u32 *)(r6 + 0) !!\nr1 = r6\ncall 94", "SpinLock")
 case("refs", "unlock_without_lock", LOOKUP + "if r0 == 0 goto out\nr1 = r0\ncall 94 !!\n" + OUT, "SpinLock", maps=LK, kernel=False)
-case("refs", "lock_on_map_without_lock", LOOKUP + "if r0 == 0 goto out\nr1 = r0\ncall 93 !!\nr1 = r0\ncall 94\n" + OUT, "HelperArgument", maps=ARR, kernel=False)
-case("refs", "lock_at_wrong_offset", LOOKUP + "if r0 == 0 goto out\nr1 = r0\nr1 += 4\ncall 93 !!\n" + OUT, "HelperArgument", maps=LK, kernel=False)
+case("refs", "lock_on_map_without_lock", LOOKUP + "if r0 == 0 goto out\nr1 = r0\ncall 93 !!\nr1 = r0\ncall 94\n" + OUT, "SpinLock", maps=ARR, kernel=False)
+case("refs", "lock_at_wrong_offset", LOOKUP + "if r0 == 0 goto out\nr1 = r0\nr1 += 4\ncall 93 !!\n" + OUT, "SpinLock", maps=LK, kernel=False)
 case("refs", "unlock_on_path_only", SL + "call 7 !!\nr0 = 0\n" + OUT, "SpinLock", maps=LK, kernel=False)
 
 # ================================================================ cfg: control-flow graph

@@ -1,6 +1,6 @@
 ; type: socket_filter
 ; maps: counts hash 4 8 16
-; expect: reject 7 PointerArithmetic
+; expect: reject 7 NullCheckRequired
     r1 = 0
     *(u32 *)(r10 - 4) = r1
     r2 = r10

@@ -1,6 +1,6 @@
 ; type: socket_filter
 ; maps: vals array 4 16 4
-; expect: reject 11 HelperArgument
+; expect: reject 11 OutOfBoundsAccess
     r1 = 0
     *(u32 *)(r10 - 4) = r1
     r2 = r10

@@ -1,5 +1,5 @@
 ; type: xdp
-; expect: reject 1 UnsupportedInstruction
+; expect: reject 1 InvalidContextAccess
     r6 = r1
     r0 = *(u16 *)skb[12]
     r0 = 2

@@ -1,5 +1,5 @@
 ; type: xdp
-; expect: reject 5 PacketAccessUnchecked
+; expect: reject 5 OutOfBoundsAccess
     r2 = *(u32 *)(r1 + 0)
     r3 = *(u32 *)(r1 + 4)
     r4 = r2

@@ -1,5 +1,5 @@
 ; type: xdp
-; expect: reject 10 HelperArgument
+; expect: reject 10 PacketAccessUnchecked
     r2 = *(u32 *)(r1 + 0)
     r3 = *(u32 *)(r1 + 4)
     r4 = r2

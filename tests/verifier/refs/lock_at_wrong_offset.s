@@ -1,7 +1,7 @@
 ; type: socket_filter
 ; maps: locked hash 4 16 4 spinlock=0
 ; kernel: skip
-; expect: reject 10 HelperArgument
+; expect: reject 10 SpinLock
     r1 = 0
     *(u32 *)(r10 - 4) = r1
     r2 = r10

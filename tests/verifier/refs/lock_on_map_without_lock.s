@@ -1,7 +1,7 @@
 ; type: socket_filter
 ; maps: vals array 4 16 4
 ; kernel: skip
-; expect: reject 9 HelperArgument
+; expect: reject 9 SpinLock
     r1 = 0
     *(u32 *)(r10 - 4) = r1
     r2 = r10

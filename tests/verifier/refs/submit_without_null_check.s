@@ -1,6 +1,6 @@
 ; type: socket_filter
 ; maps: rb ringbuf 0 0 4096
-; expect: reject 7 HelperArgument
+; expect: reject 7 NullCheckRequired
     ld_pseudo r1, 5, 0
     r2 = 8
     r3 = 0
