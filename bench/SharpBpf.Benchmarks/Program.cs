@@ -5,6 +5,8 @@ switch (suite)
 {
     case "interpreter":
         return InterpreterBenchmarks.Run(args.AsSpan(1));
+    case "verifier":
+        return VerifierBenchmarks.Run(args.AsSpan(1));
     default:
         Console.Error.WriteLine("usage: dotnet run -c Release --project bench/SharpBpf.Benchmarks -- interpreter [samples]");
         return 2;
