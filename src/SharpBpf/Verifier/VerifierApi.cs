@@ -91,8 +91,10 @@ public enum VerifierErrorKind
     DivisionByZero,
     /// <summary>An invalid map reference or pseudo <c>lddw</c>.</summary>
     InvalidMapReference,
-    /// <summary>An instruction the verifier does not support.</summary>
+    /// <summary>An instruction (or program type) the verifier does not support.</summary>
     UnsupportedInstruction,
+    /// <summary>The program type needs privileged mode.</summary>
+    ProgramTypeNotAllowed,
 }
 
 /// <summary>One rejection: where, which instruction, why, and the source line when known.</summary>

@@ -41,27 +41,41 @@ internal sealed partial class VerifierEngine
         {
             var other = _state.Clone();
             other.Pc = target;
-            other.Current.Regs[insn.Dst] = takenA;
-            if (srcIsReg) other.Current.Regs[insn.Src] = takenB;
+            SetLinked(other, insn.Dst, takenA);
+            if (srcIsReg) SetLinked(other, insn.Src, takenB);
             Fork(other);
         }
         if (fall)
         {
-            Regs[insn.Dst] = fallA;
-            if (srcIsReg) Regs[insn.Src] = fallB;
+            SetLinked(_state, insn.Dst, fallA);
+            if (srcIsReg) SetLinked(_state, insn.Src, fallB);
             _state.Pc = pc + 1;
             return true;
         }
         if (taken)
         {
-            Regs[insn.Dst] = takenA;
-            if (srcIsReg) Regs[insn.Src] = takenB;
+            SetLinked(_state, insn.Dst, takenA);
+            if (srcIsReg) SetLinked(_state, insn.Src, takenB);
             _state.Pc = target;
             _jumpsSinceCheckpoint++;
             return true;
         }
         // Both directions infeasible: the path itself cannot happen (it was refined into a contradiction).
         return false;
+    }
+
+    /// <summary>Writes a refined scalar to its register and to every copy linked to it (same id).</summary>
+    private static void SetLinked(VerifierState state, int register, Reg refined)
+    {
+        if (refined.Id == 0 || !refined.IsScalar)
+        {
+            state.Current.Regs[register] = refined;
+            return;
+        }
+        if (refined.Type != RegType.Scalar) return;
+        int id = refined.Id;
+        state.ForEachReg((ref Reg r) => { if (r.Type == RegType.Scalar && r.Id == id) r = refined; });
+        state.Current.Regs[register] = refined;
     }
 
     private static Operation Negate(Operation op) => op switch
@@ -76,7 +90,7 @@ internal sealed partial class VerifierEngine
 
     /// <summary>Narrows <paramref name="a"/> and <paramref name="b"/> to the values where "a op b" (or its negation) holds.
     /// False when no values satisfy it.</summary>
-    private static bool Refine(Operation op, ref Reg a, ref Reg b, bool is32, bool negate)
+    internal static bool Refine(Operation op, ref Reg a, ref Reg b, bool is32, bool negate)
     {
         if (op == Operation.Jset)
         {

@@ -432,7 +432,8 @@ internal sealed partial class VerifierEngine
         var entry = frame.CallbackEntry!;
         var widened = new Frame[_state.Frames.Length];
         bool covered = true;
-        var ids = new IdMap();
+        var ids = _ids;
+        ids.Reset();
         for (int f = 0; f < widened.Length; f++)
         {
             widened[f] = Widen(entry[f], _state.Frames[f]);

@@ -92,7 +92,9 @@ internal sealed partial class VerifierEngine
         {
             var v = ReadReg(dst);
             if (v.IsPointer) throw Fail(VerifierErrorKind.PointerArithmetic, $"r{dst} is a pointer ({v.TypeName}): byte swapping a pointer is not allowed");
-            Regs[dst] = ScalarAlu.ByteSwap(v, form.Width, op != Operation.ToLe);
+            var swapped = ScalarAlu.ByteSwap(v, form.Width, op != Operation.ToLe);
+            swapped.Id = 0;
+            Regs[dst] = swapped;
             return;
         }
 
@@ -103,7 +105,16 @@ internal sealed partial class VerifierEngine
 
         if (op == Operation.Mov)
         {
-            if (!is32) { Regs[dst] = src; return; }
+            if (!is32)
+            {
+                if (src.IsScalar && !src.IsConst && insn.Src != dst)
+                {
+                    // Link the copies: a later comparison of either narrows both (the kernel's find_equal_scalars).
+                    if (src.Id == 0) { src.Id = NewId(); Regs[insn.Src] = src; }
+                }
+                Regs[dst] = src;
+                return;
+            }
             if (src.IsPointer)
             {
                 if (!_privileged) throw Fail(VerifierErrorKind.PointerLeak, $"r{insn.Src} is a pointer ({src.TypeName}): a 32-bit copy would leak part of it");
@@ -121,6 +132,7 @@ internal sealed partial class VerifierEngine
             if (src.IsPointer) throw Fail(VerifierErrorKind.PointerArithmetic, $"r{insn.Src} is a pointer ({src.TypeName}): sign extension of a pointer is not allowed");
             var r = ScalarAlu.SignExtend(src, insn.Offset);
             if (is32) r.Truncate32();
+            r.Id = 0;
             Regs[dst] = r;
             return;
         }
@@ -131,6 +143,7 @@ internal sealed partial class VerifierEngine
             if (d.IsPointer) throw Fail(VerifierErrorKind.PointerArithmetic, $"r{dst} is a pointer ({d.TypeName}): negating a pointer is not allowed");
             var zero = Reg.Const(0);
             ScalarAlu.Apply(Operation.Sub, ref zero, d, is32);
+            zero.Id = 0;
             Regs[dst] = zero;
             return;
         }
@@ -328,6 +341,8 @@ internal sealed partial class VerifierEngine
             if (r0.IsPointer) throw Fail(VerifierErrorKind.PointerLeak, $"r0 is a pointer ({r0.TypeName}): cmpxchg compares scalars");
         }
         var old = Access(insn.Dst, baseReg, insn.Offset, form.AccessSize, write: false, value: null, signExtend: false);
+        if (old.IsPointer)
+            throw Fail(VerifierErrorKind.InvalidMemoryAccess, $"atomic operation on a spilled pointer ({old.TypeName}) at r{insn.Dst}{insn.Offset:+0;-0} is not allowed");
         Access(insn.Dst, Regs[insn.Dst], insn.Offset, form.AccessSize, write: true, value: Reg.UnknownOfSize(form.AccessSize), signExtend: false);
         if (form.Operation == Operation.AtomicCmpXchg) Regs[0] = old;
         else if (form.Fetch) Regs[insn.Src] = old;

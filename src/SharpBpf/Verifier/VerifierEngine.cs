@@ -22,7 +22,7 @@ internal sealed partial class VerifierEngine
     private readonly bool _privileged;
     private ContextModel _ctx = null!;
     private ControlFlow _cfg = null!;
-    private readonly Dictionary<int, List<Checkpoint>> _explored = [];
+    private readonly Dictionary<int, PcStates> _explored = [];
     private readonly Stack<VerifierState> _pending = new();
     private readonly List<int> _trace = [];
     private readonly StringBuilder _log = new();
@@ -47,6 +47,8 @@ internal sealed partial class VerifierEngine
         try
         {
             _ctx = ContextModel.For(_input.ProgramType);
+            if (!_privileged && !_ctx.Info.AllowsUnprivileged)
+                throw new VerifyFailure(-1, VerifierErrorKind.ProgramTypeNotAllowed, $"{_ctx.Name} programs can only be loaded in privileged mode");
             _cfg = new ControlFlow(_code, _input.Helpers);
             if (!_privileged && _cfg.HasBackEdge)
                 throw new VerifyFailure(_cfg.FirstBackEdge.From, VerifierErrorKind.InfiniteLoop,
@@ -54,23 +56,34 @@ internal sealed partial class VerifierEngine
             _stackDepth = new int[_cfg.FunctionStarts.Length];
             Explore();
             _cfg.CheckStackDepth(_stackDepth);
-            if (_options.LogLevel >= 1) AppendStatistics();
+        if (_options.LogLevel >= 1) AppendStatistics();
             return new VerificationResult { Accepted = true, Log = _log.ToString(), ProcessedInstructions = _processed, StatesExplored = _statesStored };
+        }
+        catch (Exception e) when (e is not VerifyFailure && e is not OutOfMemoryException)
+        {
+            // A bug in the verifier must never accept a program or crash the host: reject, naming the cause.
+            return Reject(new VerifyFailure(_state?.Pc ?? -1, VerifierErrorKind.UnsupportedInstruction, $"internal verifier error ({e.GetType().Name}: {e.Message}); the program is rejected"));
         }
         catch (VerifyFailure failure)
         {
-            var error = MakeError(failure);
-            if (_options.LogLevel >= 1 && _trace.Count > 0 && _options.LogLevel < 2)
-            {
-                var path = new StringBuilder();
-                foreach (int pc in _trace) path.Append(pc).Append(": ").Append(Disasm(pc)).Append('\n');
-                _log.Insert(0, path.ToString());
-            }
-            if (error.SourceLocation is not null) _log.Append("; ").Append(error.SourceLocation).Append('\n');
-            _log.Append(error.InstructionIndex >= 0 ? $"{error.InstructionIndex}: {error.Instruction}\n" : "").Append(error.Reason).Append('\n');
-            if (_options.LogLevel >= 1) AppendStatistics();
-            return new VerificationResult { Accepted = false, Error = error, Log = _log.ToString(), ProcessedInstructions = _processed, StatesExplored = _statesStored };
+            return Reject(failure);
         }
+    }
+
+    private VerificationResult Reject(VerifyFailure failure)
+    {
+        var error = MakeError(failure);
+        if (_options.LogLevel >= 1 && _trace.Count > 0 && _options.LogLevel < 2)
+        {
+            var path = new StringBuilder();
+            foreach (int pc in _trace) path.Append(pc).Append(": ").Append(Disasm(pc)).Append('\n');
+            _log.Insert(0, path.ToString());
+        }
+        if (error.SourceLocation is not null) _log.Append("; ").Append(error.SourceLocation).Append('\n');
+        if ((_options.LogLevel == 0 || _trace.Count == 0) && error.InstructionIndex >= 0) _log.Append($"{error.InstructionIndex}: {error.Instruction}\n");
+        _log.Append(error.Reason).Append('\n');
+        if (_options.LogLevel >= 1) AppendStatistics();
+        return new VerificationResult { Accepted = false, Error = error, Log = _log.ToString(), ProcessedInstructions = _processed, StatesExplored = _statesStored };
     }
 
     private void AppendStatistics() =>
@@ -124,18 +137,18 @@ internal sealed partial class VerifierEngine
                     $"the program is too complex: more than {_options.MaxProcessedInstructions} instructions processed (possible infinite loop or too many paths)");
             _insnsSinceCheckpoint++;
             if (_cfg.PrunePoint[pc] && IsStateVisited(pc))
-            {
+        {
                 if (_options.LogLevel >= 2) _log.Append($"{pc}: safe\n");
                 EndPath();
                 return;
-            }
+        }
             _trace.Add(pc);
             if (_options.LogLevel >= 2) _log.Append($"{pc}: {_state.Format(_context)}\n{pc}: {Disasm(pc)}\n");
             if (!Step(pc))
-            {
+        {
                 EndPath();
                 return;
-            }
+        }
         }
     }
 
@@ -143,7 +156,16 @@ internal sealed partial class VerifierEngine
     private void EndPath()
     {
         for (var node = _state.Parent; node is not null; node = node.Parent)
+        {
             if (--node.Branches > 0) break;
+            // Fully explored: usable for pruning from now on.
+            var states = _explored[node.Pc];
+            var same = states.InProgress[node.Fingerprint];
+            same.Remove(node);
+            if (same.Count == 0) states.InProgress.Remove(node.Fingerprint);
+            states.InProgressCount--;
+            states.Completed.Add(node);
+        }
     }
 
     private void Fork(VerifierState other)
@@ -155,35 +177,50 @@ internal sealed partial class VerifierEngine
         _jumpsSinceCheckpoint++;
     }
 
+    /// <summary>States stored at one instruction: fully explored ones (for pruning) and ones still being explored
+    /// (for infinite-loop detection), the latter indexed by fingerprint.</summary>
+    private sealed class PcStates
+    {
+        public readonly List<Checkpoint> Completed = [];
+        public readonly Dictionary<ulong, List<Checkpoint>> InProgress = [];
+        public int InProgressCount;
+    }
+
     /// <summary>True when a stored, fully explored state at <paramref name="pc"/> subsumes the current one.</summary>
     private bool IsStateVisited(int pc)
     {
-        if (!_explored.TryGetValue(pc, out var list)) _explored[pc] = list = [];
+        if (!_explored.TryGetValue(pc, out var states)) _explored[pc] = states = new PcStates();
         bool addNew = true;
+        ulong fingerprint = Fingerprint(_state);
+        if (states.InProgressCount > 0)
+        {
+            if (states.InProgress.TryGetValue(fingerprint, out var candidates))
+                foreach (var cp in candidates)
+                    if (StatesEqual(cp.State, _state, exact: true))
+                        throw Fail(VerifierErrorKind.InfiniteLoop, $"infinite loop detected at instruction {pc}: the loop returns to an identical state");
+            // Inside a loop, storing every iteration's state rarely helps pruning: store one now and then.
+            if (_jumpsSinceCheckpoint < 20 && _insnsSinceCheckpoint < 100) addNew = false;
+        }
+        var list = states.Completed;
         for (int i = list.Count - 1; i >= 0; i--)
         {
             var cp = list[i];
-            if (cp.Branches > 0)
-            {
-                if (StatesEqual(cp.State, _state, exact: true))
-                    throw Fail(VerifierErrorKind.InfiniteLoop, $"infinite loop detected at instruction {pc}: the loop returns to an identical state");
-                if (_jumpsSinceCheckpoint < 20 && _insnsSinceCheckpoint < 100) addNew = false;
-                continue;
-            }
             if (StatesEqual(cp.State, _state, exact: false))
-            {
+        {
                 cp.Hits++;
                 return true;
-            }
+        }
             cp.Misses++;
             if (cp.Misses > cp.Hits * 3 + 3 && list.Count > 8) list.RemoveAt(i);
         }
         if (!addNew) return false;
         var snapshot = _state.Clone();
-        var checkpoint = new Checkpoint { State = snapshot, Parent = _state.Parent, Branches = 1 };
+        var checkpoint = new Checkpoint { State = snapshot, Parent = _state.Parent, Branches = 1, Fingerprint = fingerprint, Pc = pc };
         snapshot.Parent = null;
         _state.Parent = checkpoint;
-        list.Add(checkpoint);
+        if (!states.InProgress.TryGetValue(fingerprint, out var bucket)) states.InProgress[fingerprint] = bucket = [];
+        bucket.Add(checkpoint);
+        states.InProgressCount++;
         _statesStored++;
         _jumpsSinceCheckpoint = 0;
         _insnsSinceCheckpoint = 0;
@@ -192,27 +229,69 @@ internal sealed partial class VerifierEngine
 
     // ---------------------------------------------------------------- state comparison
 
+    /// <summary>A hash of everything exact equality compares except ids: states with different fingerprints differ.</summary>
+    private ulong Fingerprint(VerifierState state)
+    {
+        ulong h = (ulong)state.Frames.Length * 0x9E3779B97F4A7C15UL ^ (ulong)state.LockMap ^ ((ulong)state.References.Count << 20);
+        for (int f = 0; f < state.Frames.Length; f++)
+        {
+            var frame = state.Frames[f];
+            ushort live = f == state.Frames.Length - 1 ? _cfg.LiveIn[state.Pc] : (ushort)(_cfg.LiveIn[state.Frames[f + 1].CallSite + 1] & 0x3c0);
+            h = Mix(h, (ulong)frame.CallSite);
+            for (int r = 0; r < 10; r++)
+                if ((live & (1 << r)) != 0) h = Mix(h, RegHash(frame.Regs[r]));
+            for (int sl = 0; sl < frame.Stack.Length; sl++)
+        {
+                if (frame.Stack[sl].Bytes == 0) continue;
+                h = Mix(h, frame.Stack[sl].Bytes ^ (ulong)sl);
+                if (frame.Stack[sl].IsSpill) h = Mix(h, RegHash(frame.Stack[sl].Spilled));
+        }
+        }
+        return h;
+
+        static ulong RegHash(in Reg r) =>
+            Mix(Mix(Mix((ulong)r.Type | (ulong)r.Flags << 8 | (ulong)(uint)r.Off << 16, r.Var.Value ^ r.Var.Mask * 31),
+                r.UMin ^ r.UMax * 17 ^ (ulong)r.SMin * 7 ^ (ulong)r.SMax * 13), (ulong)r.Map ^ (ulong)r.Size << 24 ^ (ulong)r.Range << 40 ^ (ulong)r.Frame << 56);
+        static ulong Mix(ulong h, ulong v) => (h ^ v) * 0xff51afd7ed558ccdUL ^ ((h ^ v) >> 29);
+    }
+
+    /// <summary>A bijection between ids of the stored and the current state, built up during one comparison.</summary>
     private sealed class IdMap
     {
-        private readonly Dictionary<int, int> _forward = [];
-        private readonly Dictionary<int, int> _backward = [];
+        private int[] _old = new int[16];
+        private int[] _cur = new int[16];
+        private int _count;
+
+        private int _temporary;
+
+        public void Reset() { _count = 0; _temporary = int.MinValue / 2; }
+
+        /// <summary>Scalar links: an unlinked current scalar gets a fresh id of its own.</summary>
+        public bool CheckScalar(int oldId, int curId) => oldId == 0 || Check(oldId, curId != 0 ? curId : --_temporary);
 
         public bool Check(int oldId, int curId)
         {
             if (oldId == 0 && curId == 0) return true;
             if (oldId == 0 || curId == 0) return false;
-            if (_forward.TryGetValue(oldId, out int mapped)) return mapped == curId;
-            if (_backward.ContainsKey(curId)) return false;
-            _forward[oldId] = curId;
-            _backward[curId] = oldId;
+            for (int i = 0; i < _count; i++)
+        {
+                if (_old[i] == oldId) return _cur[i] == curId;
+                if (_cur[i] == curId) return false;
+        }
+            if (_count == _old.Length) { Array.Resize(ref _old, _count * 2); Array.Resize(ref _cur, _count * 2); }
+            _old[_count] = oldId;
+            _cur[_count++] = curId;
             return true;
         }
     }
 
+    private readonly IdMap _ids = new();
+
     private bool StatesEqual(VerifierState old, VerifierState cur, bool exact)
     {
         if (old.Frames.Length != cur.Frames.Length || old.LockMap != cur.LockMap || old.References.Count != cur.References.Count) return false;
-        var ids = new IdMap();
+        var ids = _ids;
+        ids.Reset();
         if (old.LockMap != 0 && !ids.Check(old.LockId, cur.LockId)) return false;
         for (int f = 0; f < old.Frames.Length; f++)
         {
@@ -223,10 +302,10 @@ internal sealed partial class VerifierEngine
             if (f < old.Frames.Length - 1 && old.Frames[f + 1].CallbackHelper >= 0)
                 live = (ushort)(_cfg.LiveIn[old.Frames[f + 1].CallSite + 1] & 0x3c0);
             for (int r = 0; r < 10; r++)
-            {
+        {
                 if ((live & (1 << r)) == 0) continue;
                 if (!RegSafe(of.Regs[r], cf.Regs[r], ids, exact)) return false;
-            }
+        }
             if (!StackSafe(of, cf, ids, exact)) return false;
         }
         for (int i = 0; i < old.References.Count; i++)
@@ -245,14 +324,14 @@ internal sealed partial class VerifierEngine
         switch (old.Type)
         {
             case RegType.NotInit: return true;
-            case RegType.Scalar: return exact ? old.ScalarEquals(cur) : cur.ScalarWithin(old);
+            case RegType.Scalar: return (exact ? old.ScalarEquals(cur) : cur.ScalarWithin(old)) && (exact ? ids.Check(old.Id, cur.Id) : ids.CheckScalar(old.Id, cur.Id));
         }
         if (old.Off != cur.Off || old.Map != cur.Map || old.Size != cur.Size || old.Frame != cur.Frame) return false;
         if (!(exact ? old.ScalarEquals(cur) : cur.ScalarWithin(old))) return false;
         if (old.Type is RegType.Packet or RegType.PacketMeta)
         {
             if (exact ? old.Range != cur.Range : old.Range > cur.Range) return false;
-            if (!ids.Check(old.Id + 1, cur.Id + 1)) return false;
+            if (!ids.Check(-(old.Id + 1), -(cur.Id + 1))) return false;
         }
         else if (old.Id != 0 || cur.Id != 0)
         {
@@ -270,21 +349,21 @@ internal sealed partial class VerifierEngine
             var os = s < old.Stack.Length ? old.Stack[s] : default;
             var cs = s < cur.Stack.Length ? cur.Stack[s] : default;
             if (exact)
-            {
+        {
                 if (os.Bytes != cs.Bytes) return false;
                 if (os.IsSpill && !RegSafe(os.Spilled, cs.Spilled, ids, true)) return false;
                 continue;
-            }
+        }
             if (os.Bytes == 0) continue;
             if (os.IsSpill)
-            {
+        {
                 if (!cs.IsSpill) return false;
                 if (!RegSafe(os.Spilled, cs.Spilled, ids, false)) return false;
                 continue;
-            }
+        }
             bool curPointerSpill = cs.IsSpill && cs.Spilled.Type != RegType.Scalar;
             for (int b = 0; b < 8; b++)
-            {
+        {
                 var ob = os[b];
                 var cb = cs[b];
                 switch (ob)
@@ -298,7 +377,7 @@ internal sealed partial class VerifierEngine
                         if (cb == SlotByte.Spill && cs.Spilled.Type == RegType.Scalar && cs.Spilled.IsConst && cs.Spilled.ConstValue == 0) break;
                         return false;
                 }
-            }
+        }
         }
         return true;
     }

@@ -170,4 +170,6 @@ internal sealed class Checkpoint
     public int Branches;
     public int Hits;
     public int Misses;
+    public ulong Fingerprint;
+    public int Pc;
 }

@@ -216,3 +216,47 @@ public class ScalarAndStackTests : VerifierTestBase
             exit
             """);
 }
+
+public class LinkedScalarTests : VerifierTestBase
+{
+    [Fact]
+    public void BoundsCheckOnACopyNarrowsTheOriginal() =>
+        Accepts("""
+            r6 = r1
+            *(u32 *)(r10 - 4) = 0
+            r2 = r10
+            r2 += -4
+            ld_pseudo r1, 5, 0
+            call 1
+            if r0 == 0 goto out
+            r1 = *(u32 *)(r6 + 0)
+            r2 = r1
+            if r2 > 7 goto out
+            r0 += r1
+            r1 = *(u8 *)(r0 + 0)
+            out:
+            r0 = 0
+            exit
+            """, maps: [HashMap()]);
+
+    [Fact]
+    public void ArithmeticBreaksTheLink() =>
+        Rejects("""
+            r6 = r1
+            *(u32 *)(r10 - 4) = 0
+            r2 = r10
+            r2 += -4
+            ld_pseudo r1, 5, 0
+            call 1
+            if r0 == 0 goto out
+            r1 = *(u32 *)(r6 + 0)
+            r2 = r1
+            r1 += 100
+            if r2 > 7 goto out
+            r0 += r1
+            r1 = *(u8 *)(r0 + 0)
+            out:
+            r0 = 0
+            exit
+            """, VerifierErrorKind.PointerArithmetic, maps: [HashMap()]);
+}
