@@ -11,8 +11,10 @@ switch (suite)
         return 0;
     case "objects":
         return ObjectBenchmarks.Run(args.AsSpan(1));
+    case "verifier":
+        return VerifierBenchmarks.Run(args.AsSpan(1));
     default:
         Console.Error.WriteLine("usage: dotnet run -c Release --project bench/SharpBpf.Benchmarks -- <suite> [options]");
-        Console.Error.WriteLine("suites: interpreter [samples], maps [BenchmarkDotNet options], objects");
+        Console.Error.WriteLine("suites: interpreter [samples], maps [BenchmarkDotNet options], objects, verifier [samples]");
         return 2;
 }

@@ -35,9 +35,10 @@ public static class ContextLayouts
     public const int PerfEventDataSize = 184;
     /// <summary>
     /// Tracepoint contexts have a per-tracepoint size; like the kernel's <c>tp_prog_is_valid_access</c> we allow reads
-    /// anywhere in <c>[8, PERF_MAX_TRACE_SIZE = 2048)</c> (the first 8 bytes hold the common fields, which the kernel hides).
+    /// anywhere in <c>[8, PERF_MAX_TRACE_SIZE)</c> (the first 8 bytes hold the common fields, which the kernel hides).
+    /// PERF_MAX_TRACE_SIZE is 8192 since Linux 6.10 (2048 before).
     /// </summary>
-    public const int TracepointSize = 2048;
+    public const int TracepointSize = 8192;
     /// <summary><c>struct bpf_raw_tracepoint_args</c> holds up to <c>MAX_BPF_FUNC_ARGS = 12</c> u64 arguments.</summary>
     public const int RawTracepointSize = 12 * 8;
 
@@ -146,8 +147,13 @@ public static class ContextLayouts
         new("egress_ifindex", 20, 4, Read, Scalar, false),
     ];
 
-    /// <summary><c>struct bpf_sock</c> as a cgroup_sock context (<c>sock_filter_is_valid_access</c>).</summary>
-    public static IReadOnlyList<ContextField> CgroupSock { get; } = BpfSock(cgroupSockStores: true);
+    /// <summary>
+    /// <c>struct bpf_sock</c> as a cgroup_sock context (<c>sock_filter_is_valid_access</c>) for the default attach type
+    /// (socket creation): <c>bound_dev_if</c>, <c>mark</c>, <c>priority</c> are writable, the source address and port are
+    /// hidden (the kernel shows them only to post-bind programs).
+    /// </summary>
+    public static IReadOnlyList<ContextField> CgroupSock { get; } =
+        BpfSock(cgroupSockStores: true).Where(f => !f.Name.StartsWith("src_", StringComparison.Ordinal)).ToArray();
 
     private static List<ContextField> BpfSock(bool cgroupSockStores)
     {
@@ -265,7 +271,7 @@ public static class ContextLayouts
         new("addr", 176, 8, Read, Scalar, true),
     ];
 
-    /// <summary>A tracepoint's record (<c>tp_prog_is_valid_access</c>): read-only buffer at <c>[8, 2048)</c>.</summary>
+    /// <summary>A tracepoint's record (<c>tp_prog_is_valid_access</c>): read-only buffer at <c>[8, 8192)</c>.</summary>
     public static IReadOnlyList<ContextField> Tracepoint { get; } = [new("data", 8, TracepointSize - 8, Read, Scalar, true)];
 
     /// <summary><c>struct bpf_raw_tracepoint_args</c> (<c>raw_tp_prog_is_valid_access</c>): read-only u64 args, any aligned load.</summary>

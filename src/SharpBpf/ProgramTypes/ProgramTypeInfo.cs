@@ -148,14 +148,17 @@ public sealed class ProgramTypeInfo
         HelperIds.SpinLock, HelperIds.SpinUnlock, HelperIds.TracePrintk, HelperIds.Snprintf, HelperIds.TraceVprintk,
         HelperIds.ProbeReadUser, HelperIds.ProbeReadKernel, HelperIds.ProbeReadUserStr, HelperIds.ProbeReadKernelStr,
         HelperIds.Strtol, HelperIds.Strtoul,
+        // Current-task queries joined the base set in Linux 6.x (checked against 6.18).
+        HelperIds.GetCurrentPidTgid, KernelHelpers.GetCurrentUidGid, HelperIds.GetCurrentComm, KernelHelpers.GetCurrentTask,
+        KernelHelpers.GetCurrentCgroupId,
     ];
 
-    // bpf_tracing_func_proto (kernel/trace/bpf_trace.c) on top of the base set.
+    // bpf_tracing_func_proto (kernel/trace/bpf_trace.c) on top of the base set; tracing programs may not use the
+    // coarse clock (it takes a seqlock the traced code may hold).
     private static readonly int[] TracingHelpers =
     [
-        .. BaseHelpers, HelperIds.ProbeRead, HelperIds.ProbeReadStr, HelperIds.GetCurrentPidTgid, KernelHelpers.GetCurrentUidGid,
-        HelperIds.GetCurrentComm, KernelHelpers.GetCurrentTask, KernelHelpers.GetCurrentCgroupId, HelperIds.PerfEventOutput,
-        KernelHelpers.GetStackId, KernelHelpers.GetStack, KernelHelpers.SendSignal,
+        .. BaseHelpers.Where(id => id != HelperIds.KtimeGetCoarseNs), HelperIds.ProbeRead, HelperIds.ProbeReadStr,
+        HelperIds.PerfEventOutput, KernelHelpers.GetStackId, KernelHelpers.GetStack, KernelHelpers.SendSignal,
     ];
 
     // Cgroup programs see the current task (cgroup_current_func_proto) and their local storage.
@@ -169,12 +172,8 @@ public sealed class ProgramTypeInfo
     private static readonly int[] SocketLookupHelpers =
         [KernelHelpers.SkLookupTcp, KernelHelpers.SkLookupUdp, KernelHelpers.SkRelease, KernelHelpers.SkcLookupTcp];
 
-    // Our own type: every standard helper except the kernel-context ones that need a real packet or task.
-    private static readonly int[] RawHelpers =
-    [
-        .. BaseHelpers, HelperIds.ProbeRead, HelperIds.ProbeReadStr, HelperIds.GetCurrentPidTgid, HelperIds.GetCurrentComm,
-        HelperIds.PerfEventOutput,
-    ];
+    // Our own type: every standard helper (no packet helpers: there is no packet).
+    private static readonly int[] RawHelpers = [.. BaseHelpers, HelperIds.ProbeRead, HelperIds.ProbeReadStr, HelperIds.PerfEventOutput];
 
     /// <summary>Every described program type, in kernel number order.</summary>
     public static IReadOnlyList<ProgramTypeInfo> All { get; } = Build();

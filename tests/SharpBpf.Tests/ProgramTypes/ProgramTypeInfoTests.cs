@@ -95,7 +95,7 @@ public class ProgramTypeInfoTests
         Assert.True(info.IsHelperAllowed(KernelHelpers.XdpAdjustHead));
         Assert.True(info.IsHelperAllowed(KernelHelpers.RedirectMap));
         Assert.False(info.IsHelperAllowed(KernelHelpers.SkbLoadBytes));
-        Assert.False(info.IsHelperAllowed(HelperIds.GetCurrentPidTgid));
+        Assert.False(info.IsHelperAllowed(HelperIds.ProbeRead));
         Assert.False(info.AllowsLegacyPacketLoads);
     }
 
@@ -161,8 +161,8 @@ public class ProgramTypeInfoTests
         Assert.Null(Load(BpfProgramType.Kprobe, 168, 8));
         Assert.Null(Load(BpfProgramType.Tracepoint, 0, 8));     // common fields are hidden
         Assert.NotNull(Load(BpfProgramType.Tracepoint, 8, 8));
-        Assert.NotNull(Load(BpfProgramType.Tracepoint, 2044, 4));
-        Assert.Null(Load(BpfProgramType.Tracepoint, 2048, 4));
+        Assert.NotNull(Load(BpfProgramType.Tracepoint, 8188, 4));
+        Assert.Null(Load(BpfProgramType.Tracepoint, 8192, 4));
         Assert.NotNull(Load(BpfProgramType.RawTracepoint, 88, 8));
         Assert.Null(Load(BpfProgramType.RawTracepoint, 96, 8));
         Assert.Null(Load(BpfProgramType.PerfEvent, 0, 4));      // registers are whole u64s
@@ -171,7 +171,8 @@ public class ProgramTypeInfoTests
         {
             var info = ProgramTypeInfo.For(t);
             Assert.True(info.IsHelperAllowed(HelperIds.GetCurrentPidTgid));
-            Assert.True(info.IsHelperAllowed(HelperIds.ProbeReadKernel));
+            Assert.True(info.IsHelperAllowed(HelperIds.ProbeRead));
+            Assert.False(info.IsHelperAllowed(HelperIds.KtimeGetCoarseNs));
             Assert.False(info.IsHelperAllowed(KernelHelpers.SkbLoadBytes));
             Assert.False(info.AllowsDirectPacketAccess);
         }
