@@ -77,7 +77,7 @@ public static class ContextRewriter
                 throw new ContextRewriteException(i, $"r{baseRegister} is the context on some paths only; cannot translate the access to '{f.Name}'");
             if (form.Operation != Operation.Load || form.AccessSize != 4 || start != f.UapiOffset)
                 throw new ContextRewriteException(i, $"'{f.Name}' may only be read with a 4-byte load at offset {f.UapiOffset} (found {form.Mnemonic} at offset {start})");
-            var wide = OpcodeTable.Find(Operation.Load, InstructionClass.Ldx, accessSize: 8);
+            var wide = OpcodeTable.Find(Operation.Load, form.Class, form.Source, accessSize: 8);
             rewritten ??= code.Instructions.ToArray();
             rewritten[i] = wide.Encode(insn.Dst, insn.Src, checked((short)f.NativeOffset));
         }
