@@ -168,6 +168,7 @@ public sealed class BpfSystem : IDisposable
         }
 
         var used = new List<SystemMap>();
+        bool wrongKind = false;
         Bytecode code;
         try
         {
@@ -175,7 +176,12 @@ public sealed class BpfSystem : IDisposable
             {
                 lock (_lock)
                 {
-                    if (_fds.GetValueOrDefault(fd) is not SystemMap map) return null;
+                    var entry = _fds.GetValueOrDefault(fd);
+                    if (entry is not SystemMap map)
+                    {
+                        wrongKind |= entry is not null;
+                        return null;
+                    }
                     if (!used.Contains(map)) used.Add(map);
                     return map.Map;
                 }
@@ -183,7 +189,8 @@ public sealed class BpfSystem : IDisposable
         }
         catch (MapReferenceException e)
         {
-            return Failed(e.Errno, e.Message);
+            // An fd that is open but not a map is -EINVAL, as __bpf_map_get reports it.
+            return Failed(wrongKind ? -Errno.EINVAL : e.Errno, e.Message);
         }
 
         if (Verifier is { } verifier)
@@ -290,9 +297,9 @@ public sealed class BpfSystem : IDisposable
         {
             uint repeat = Math.Max(1, attributes.Repeat);
             long start = Stopwatch.GetTimestamp();
-            var output = program.Packet is { } packetProgram ? RunPackets(packetProgram, attributes, repeat) : RunMemory(program.Executable, attributes, repeat);
+            var output = program.Packet is { } packetProgram ? RunPackets(packetProgram, attributes, repeat) : RunMemory(program, attributes, repeat);
             long elapsed = (long)Stopwatch.GetElapsedTime(start).TotalNanoseconds;
-            program.AddRunTime(elapsed);
+            program.AddRunStatistics(repeat - 1, elapsed);
             return new BpfResult<ProgTestRunOutput>(0, output with { DurationNs = (ulong)(elapsed / repeat) });
         }
         catch (BpfRuntimeException)
@@ -313,28 +320,29 @@ public sealed class BpfSystem : IDisposable
         return new ProgTestRunOutput(result.ReturnValue, result.Packet, [], 0, result);
     }
 
-    private static ProgTestRunOutput RunMemory(BpfExecutable executable, ProgTestRunAttributes attributes, uint repeat)
+    private static ProgTestRunOutput RunMemory(SystemProgram program, ProgTestRunAttributes attributes, uint repeat)
     {
+        // Raw memory type: r1 = the data, r2 = its length; with a context: r1 = the context. Both read-write.
+        bool hasContext = !attributes.ContextIn.IsEmpty;
+        var input = hasContext ? attributes.ContextIn : attributes.DataIn;
+        var executable = program.Executable;
+        using var block = new NativeBlock(input.Length);
         ulong r0 = 0;
-        if (!attributes.ContextIn.IsEmpty)
-        {
-            using var context = new NativeBlock(attributes.ContextIn.Length);
-            for (uint i = 0; i < repeat; i++)
-            {
-                attributes.ContextIn.Span.CopyTo(context.Span);
-                var run = executable.RentContext();
-                run.AddRegion(new MemoryRegion(context.Address, (ulong)context.Length, MemoryAccess.ReadWrite, "context"));
-                r0 = executable.Run(run, context.Address, (ulong)context.Length);
-            }
-            return new ProgTestRunOutput(r0, [], context.Span.ToArray(), 0, null);
-        }
-        var memory = new byte[attributes.DataIn.Length];
         for (uint i = 0; i < repeat; i++)
         {
-            attributes.DataIn.Span.CopyTo(memory);
-            r0 = executable.Run(memory);
+            input.Span.CopyTo(block.Span);
+            var run = executable.RentContext();
+            if (input.Length > 0) run.AddRegion(new MemoryRegion(block.Address, (ulong)input.Length, MemoryAccess.ReadWrite, hasContext ? "context" : "memory"));
+            if (!hasContext)
+            {
+                run.PacketStart = block.Address;
+                run.PacketLength = (ulong)input.Length;
+            }
+            foreach (var map in program.Maps) map.AddRegionsTo(run);
+            r0 = executable.Run(run, block.Address, (ulong)input.Length);
         }
-        return new ProgTestRunOutput(r0, memory, [], 0, null);
+        byte[] output = block.Span.ToArray();
+        return hasContext ? new ProgTestRunOutput(r0, [], output, 0, null) : new ProgTestRunOutput(r0, output, [], 0, null);
     }
 
     // ---- objects ----

@@ -101,7 +101,11 @@ internal sealed class SystemProgram : AttachedProgram, ISystemObject
         }
     }
 
-    public void AddRunTime(long nanoseconds) => Interlocked.Add(ref _runTimeNs, nanoseconds);
+    public void AddRunStatistics(long extraRuns, long nanoseconds)
+    {
+        Interlocked.Add(ref _runCount, extraRuns);
+        Interlocked.Add(ref _runTimeNs, nanoseconds);
+    }
 
     protected internal override void OnDetached(IBpfAttachPoint point) => Release();
 
