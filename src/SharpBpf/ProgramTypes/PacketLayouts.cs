@@ -7,23 +7,20 @@ namespace SharpBpf.ProgramTypes;
 /// </summary>
 public sealed class PacketLayout
 {
-    private PacketLayout(BpfProgramType type, string structName, int uapiSize, int data, int dataEnd, int dataMeta,
-        IReadOnlyList<(string Name, int Offset, int Size)> writable)
+    private PacketLayout(BpfProgramType type, string structName, int uapiSize, IReadOnlyList<ContextField> fields, IReadOnlyList<ContextField> allFields)
     {
         Type = type;
         StructName = structName;
         UapiSize = uapiSize;
         PrivateOffset = (uapiSize + 7) & ~7;
-        DataOffset = data;
-        DataEndOffset = dataEnd;
-        DataMetaOffset = dataMeta;
-        PointerFields =
-        [
-            new ContextPointerField("data", data, PrivateOffset),
-            new ContextPointerField("data_end", dataEnd, PrivateOffset + 8),
-            new ContextPointerField("data_meta", dataMeta, PrivateOffset + 16),
-        ];
-        WritableFields = writable;
+        DataOffset = OffsetIn(allFields, "data");
+        DataEndOffset = OffsetIn(allFields, "data_end");
+        DataMetaOffset = OffsetIn(allFields, "data_meta");
+        // Only the pointer fields the type may read are rewritten (a socket filter sees none, as in the kernel).
+        PointerFields = fields.Where(f => f.Kind is ContextFieldKind.PacketData or ContextFieldKind.PacketEnd or ContextFieldKind.PacketMeta)
+            .Select(f => new ContextPointerField(f.Name, f.Offset, PrivateOffset + 8 * (int)(f.Kind - ContextFieldKind.PacketData)))
+            .ToArray();
+        WritableFields = fields.Where(f => (f.Access & ContextAccess.Write) != 0).Select(f => (f.Name, f.Offset, f.Size)).ToArray();
     }
 
     /// <summary>The program type.</summary>
@@ -68,31 +65,34 @@ public sealed class PacketLayout
         _ => null,
     };
 
-    private static readonly (string, int, int)[] s_tcWritable =
-    [
-        ("mark", SkBuff.Mark, 4), ("queue_mapping", SkBuff.QueueMapping, 4), ("priority", SkBuff.Priority, 4),
-        ("tc_index", SkBuff.TcIndex, 4), ("cb", SkBuff.Cb, 20), ("tc_classid", SkBuff.TcClassId, 4), ("tstamp", SkBuff.Tstamp, 8),
-    ];
+    // tc sees every __sk_buff field, so its view names all offsets the context builder fills.
+    private static readonly IReadOnlyList<ContextField> s_allSkBuff = ContextLayouts.SkBuff(BpfProgramType.SchedCls);
 
-    private static readonly PacketLayout s_socketFilter = new(BpfProgramType.SocketFilter, "__sk_buff", SkBuff.Size,
-        SkBuff.Data, SkBuff.DataEnd, SkBuff.DataMeta, [("cb", SkBuff.Cb, 20)]);
-    private static readonly PacketLayout s_schedCls = new(BpfProgramType.SchedCls, "__sk_buff", SkBuff.Size,
-        SkBuff.Data, SkBuff.DataEnd, SkBuff.DataMeta, s_tcWritable);
-    private static readonly PacketLayout s_schedAct = new(BpfProgramType.SchedAct, "__sk_buff", SkBuff.Size,
-        SkBuff.Data, SkBuff.DataEnd, SkBuff.DataMeta, s_tcWritable);
-    private static readonly PacketLayout s_xdp = new(BpfProgramType.Xdp, "xdp_md", XdpMd.Size,
-        XdpMd.Data, XdpMd.DataEnd, XdpMd.DataMeta, []);
+    private static readonly PacketLayout s_socketFilter = new(BpfProgramType.SocketFilter, "__sk_buff", ContextLayouts.SkBuffSize,
+        ContextLayouts.SkBuff(BpfProgramType.SocketFilter), s_allSkBuff);
+    private static readonly PacketLayout s_schedCls = new(BpfProgramType.SchedCls, "__sk_buff", ContextLayouts.SkBuffSize,
+        ContextLayouts.SkBuff(BpfProgramType.SchedCls), s_allSkBuff);
+    private static readonly PacketLayout s_schedAct = new(BpfProgramType.SchedAct, "__sk_buff", ContextLayouts.SkBuffSize,
+        ContextLayouts.SkBuff(BpfProgramType.SchedAct), s_allSkBuff);
+    private static readonly PacketLayout s_xdp = new(BpfProgramType.Xdp, "xdp_md", ContextLayouts.XdpMdSize, ContextLayouts.XdpMd, ContextLayouts.XdpMd);
 
-    // TODO(merge): these offsets duplicate linux/bpf.h until ContextLayouts (branch wip/vcorpus) lands; then read them from there.
+    private static int OffsetIn(IReadOnlyList<ContextField> fields, string name) =>
+        fields.FirstOrDefault(f => f.Name == name)?.Offset ?? throw new InvalidOperationException($"context layout has no field '{name}'");
+
+    /// <summary><c>__sk_buff</c> offsets the context builder writes, from <see cref="ContextLayouts"/>.</summary>
     internal static class SkBuff
     {
-        public const int Len = 0, PktType = 4, Mark = 8, QueueMapping = 12, Protocol = 16, VlanPresent = 20, VlanTci = 24,
-            VlanProto = 28, Priority = 32, IngressIfIndex = 36, IfIndex = 40, TcIndex = 44, Cb = 48, Hash = 68, TcClassId = 72,
-            Data = 76, DataEnd = 80, NapiId = 84, DataMeta = 140, Tstamp = 152, WireLen = 160, GsoSegs = 164, Size = 192;
+        public static readonly int Len = Of("len"), PktType = Of("pkt_type"), Mark = Of("mark"), QueueMapping = Of("queue_mapping"),
+            Protocol = Of("protocol"), VlanPresent = Of("vlan_present"), VlanTci = Of("vlan_tci"), VlanProto = Of("vlan_proto"),
+            Priority = Of("priority"), IngressIfIndex = Of("ingress_ifindex"), IfIndex = Of("ifindex"), Cb = Of("cb"), Hash = Of("hash"),
+            TcClassId = Of("tc_classid"), Tstamp = Of("tstamp"), WireLen = Of("wire_len"), GsoSegs = Of("gso_segs");
+
+        private static int Of(string name) => OffsetIn(s_allSkBuff, name);
     }
 
+    /// <summary><c>xdp_md</c> offsets the context builder writes, from <see cref="ContextLayouts"/>.</summary>
     internal static class XdpMd
     {
-        public const int Data = 0, DataEnd = 4, DataMeta = 8, IngressIfIndex = 12, RxQueueIndex = 16, EgressIfIndex = 20, Size = 24;
+        public static readonly int IngressIfIndex = OffsetIn(ContextLayouts.XdpMd, "ingress_ifindex"), RxQueueIndex = OffsetIn(ContextLayouts.XdpMd, "rx_queue_index");
     }
 }
