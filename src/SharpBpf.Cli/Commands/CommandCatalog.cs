@@ -11,5 +11,6 @@ internal static class CommandCatalog
         DisasmCommand.Create(console),
         RunCommand.Create(console),
         ConformancePluginCommand.Create(console),
+        GenCommand.Create(console),
     ];
 }
