@@ -13,5 +13,6 @@ internal static class CommandCatalog
         InspectCommand.Create(console),
         ConformancePluginCommand.Create(console),
         VerifyCommand.Create(console),
+        GenCommand.Create(console),
     ];
 }
