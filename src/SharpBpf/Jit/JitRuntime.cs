@@ -145,11 +145,23 @@ internal static unsafe class JitAtomics
         }
     }
 
-    public static ulong Add32(ulong address, ulong value) => (uint)Interlocked.Add(ref *(int*)address, (int)value) - (uint)value;
-    public static ulong Or32(ulong address, ulong value) => Interlocked.Or(ref *(uint*)address, (uint)value);
-    public static ulong And32(ulong address, ulong value) => Interlocked.And(ref *(uint*)address, (uint)value);
-    public static ulong Xchg32(ulong address, ulong value) => Interlocked.Exchange(ref *(uint*)address, (uint)value);
-    public static ulong CmpXchg32(ulong address, ulong value, ulong comparand) => Interlocked.CompareExchange(ref *(uint*)address, (uint)value, (uint)comparand);
+    // The 32-bit results pass through ZeroExtend: x64 `lock cmpxchg r/m32` leaves the upper half of RAX as it was
+    // when the exchange succeeds (only a failed exchange writes EAX), yet optimised RyuJIT code (.NET 10) treats the
+    // inlined Interlocked.CompareExchange(ref uint) result as already zero-extended and drops the `mov eax, eax`
+    // of the widening. The comparand register then leaks its upper 32 bits into the eBPF register (seen as r0 =
+    // 0x123456789abcdef0 instead of 0x9abcdef0 in conformance case lock_cmpxchg32 once r0 came from memory).
+    public static ulong Add32(ulong address, ulong value) => ZeroExtend((uint)Interlocked.Add(ref *(int*)address, (int)value) - (uint)value);
+    public static ulong Or32(ulong address, ulong value) => ZeroExtend(Interlocked.Or(ref *(uint*)address, (uint)value));
+    public static ulong And32(ulong address, ulong value) => ZeroExtend(Interlocked.And(ref *(uint*)address, (uint)value));
+    public static ulong Xchg32(ulong address, ulong value) => ZeroExtend(Interlocked.Exchange(ref *(uint*)address, (uint)value));
+    public static ulong CmpXchg32(ulong address, ulong value, ulong comparand) => ZeroExtend(Interlocked.CompareExchange(ref *(uint*)address, (uint)value, (uint)comparand));
+
+    /// <summary>
+    /// A real call: the upper half of an int argument register is undefined by the ABI, so the callee always
+    /// emits the zero-extension that the caller's peephole could wrongly consider done.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static ulong ZeroExtend(uint value) => value;
 
     public static ulong Xor32(ulong address, ulong value)
     {
@@ -158,7 +170,7 @@ internal static unsafe class JitAtomics
         while (true)
         {
             uint seen = Interlocked.CompareExchange(ref target, old ^ (uint)value, old);
-            if (seen == old) return old;
+            if (seen == old) return ZeroExtend(old);
             old = seen;
         }
     }
