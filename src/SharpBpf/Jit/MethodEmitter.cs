@@ -470,6 +470,10 @@ internal sealed class MethodEmitter
                 _il.Emit(OpCodes.Br, _exit);
                 break;
 
+            case Operation.LoadImm64 when insn.Src == (int)LoadImm64Source.CodeAddress:
+                Imm64((long)JitCallbacks.Encode(pc + 1 + insn.Immediate));
+                StoreReg(insn.Dst);
+                break;
             case Operation.LoadImm64:
                 Imm64((long)_code.Immediate64At(pc));
                 StoreReg(insn.Dst);

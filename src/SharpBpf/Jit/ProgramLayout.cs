@@ -30,6 +30,8 @@ internal sealed class ProgramLayout
     public int[] RegionOfPc { get; }
     public List<CodeRegion> Regions { get; } = [];
     public bool HasLocalCalls { get; }
+    /// <summary>Function entries whose address the program takes (<c>lddw rX, func</c>): the valid callback targets.</summary>
+    public SortedSet<int> CallbackEntries { get; } = [];
 
     public ProgramLayout(Bytecode code, int maxRegionInstructions)
     {
@@ -47,6 +49,15 @@ internal sealed class ProgramLayout
                     break;
                 case Operation.CallBtf:
                     throw new JitCompileException(pc, "calls by BTF id (kfuncs) are not supported by the JIT");
+                case Operation.LoadImm64 when code.Instructions[pc].Src == (int)LoadImm64Source.CodeAddress:
+                {
+                    long target = (long)pc + 1 + code.Instructions[pc].Immediate;
+                    if (target < 0 || target >= length || code.FormAt((int)target) is null)
+                        throw new JitCompileException(pc, $"lddw func target {target} is not an instruction of the program");
+                    entries.Add((int)target);
+                    CallbackEntries.Add((int)target);
+                    break;
+                }
                 case Operation.LoadImm64 when code.Instructions[pc].Src != (int)LoadImm64Source.Immediate:
                     throw new JitCompileException(pc, $"lddw with pseudo source {(LoadImm64Source)code.Instructions[pc].Src} must be resolved by the loader before compilation");
             }
