@@ -697,10 +697,14 @@ internal sealed class MethodEmitter
         _il.LoadArg(ArgContext);
         if (form.Operation == Operation.LoadPacketInd)
         {
+            // The kernel passes src + imm to its load helper as an int offset (bpf_gen_ld_abs): truncated to 32
+            // bits, then negative means out of bounds.
             LoadReg(insn.Src);
             Imm32(insn.Immediate);
             _il.Emit(OpCodes.Conv_I8);
             _il.Emit(OpCodes.Add);
+            _il.Emit(OpCodes.Conv_I4);
+            _il.Emit(OpCodes.Conv_I8);
         }
         else
         {
