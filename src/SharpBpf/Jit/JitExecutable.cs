@@ -53,7 +53,9 @@ public sealed class JitExecutable : BpfExecutable
         context.AddRegion(new MemoryRegion(stackBase, (ulong)_stackSize, MemoryAccess.ReadWrite, "stack"));
         try
         {
-            ulong r0 = _entry(_runtime, context, r1, r2, 0, 0, 0, top, stackBase, 1);
+            ulong* bounds = stackalloc ulong[JitRuntime.BoundsWords];
+            JitRuntime.FillBounds(context, stackBase, (ulong)_stackSize, bounds);
+            ulong r0 = _entry(_runtime, context, r1, r2, 0, 0, 0, top, stackBase, 1, (nint)bounds);
             return context.StopRequested ? context.StopValue : r0;
         }
         finally
@@ -83,7 +85,9 @@ public sealed class JitExecutable : BpfExecutable
         t_callbackDepth++;
         try
         {
-            return function(_runtime, context, r1, r2, r3, r4, r5, stackBase + (ulong)_stackSize, stackBase, 1);
+            ulong* bounds = stackalloc ulong[JitRuntime.BoundsWords];
+            JitRuntime.FillBounds(context, stackBase, (ulong)_stackSize, bounds);
+            return function(_runtime, context, r1, r2, r3, r4, r5, stackBase + (ulong)_stackSize, stackBase, 1, (nint)bounds);
         }
         finally
         {

@@ -31,16 +31,9 @@ internal sealed class JitRuntime
 
     private string Text(int pc) => Disassembler.Format(Code, pc, AsmSyntax.Llvm);
 
-    /// <summary>Slow path of a checked access that missed the stack: scan the run's regions.</summary>
-    public void CheckAccess(RunContext context, ulong address, int size, int pc, bool write)
-    {
-        var access = write ? MemoryAccess.Write : MemoryAccess.Read;
-        if (context.FindRegion(address, (ulong)size, access) is not null) return;
-        throw AccessFault(context, address, size, pc, write);
-    }
-
+    /// <summary>The fault of a checked access no region permits (the compiled region scan found none).</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private BpfRuntimeException AccessFault(RunContext context, ulong address, int size, int pc, bool write)
+    public BpfRuntimeException AccessFault(RunContext context, ulong address, int size, int pc, bool write)
     {
         string verb = write ? "store" : "load";
         if (write && context.FindRegion(address, (ulong)size, MemoryAccess.Read) is { } readOnly)
@@ -50,25 +43,34 @@ internal sealed class JitRuntime
             $"{verb} of {size} bytes at 0x{address:x} is outside every accessible region", address, size);
     }
 
+    /// <summary>Number of <c>ulong</c>s in the per-run bounds block (<see cref="FillBounds"/>).</summary>
+    public const int BoundsWords = 4;
+
     /// <summary>
-    /// The run's first region (the program's input memory or context) for the inline check of checked accesses:
-    /// its start for reads (<paramref name="write"/> false) or writes. A missing, short (under 8 bytes) or
+    /// Fills the per-run block the checked-mode inline checks read: start and length of the run's first region (the
+    /// program's input memory or context) for reads, then for writes. A missing, short (under 8 bytes) or
     /// non-permitting region is replaced by the stack, so the inline check never accepts more than the region scan.
-    /// Returned by value (not through out parameters) so the locals holding it stay in registers.
+    /// Computed once per run (and per callback) and handed to every method, instead of at each function entry.
     /// </summary>
-    public static ulong FastRegionStart(RunContext context, ulong stackBase, bool write) =>
-        UsableFirstRegion(context, write) is { } region ? region.Start : stackBase;
-
-    /// <summary>The length matching <see cref="FastRegionStart"/>.</summary>
-    public static ulong FastRegionLength(RunContext context, ulong stackSize, bool write) =>
-        UsableFirstRegion(context, write) is { } region ? region.Length : stackSize;
-
-    private static MemoryRegion? UsableFirstRegion(RunContext context, bool write)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe void FillBounds(RunContext context, ulong stackBase, ulong stackSize, ulong* bounds)
     {
+        bounds[0] = bounds[2] = stackBase;
+        bounds[1] = bounds[3] = stackSize;
         var regions = context.Regions;
-        if (regions.Length == 0 || regions[0].Length < 8) return null;
-        var need = write ? MemoryAccess.Write : MemoryAccess.Read;
-        return (regions[0].Access & need) == need ? regions[0] : null;
+        if (regions.Length == 0) return;
+        ref readonly var first = ref regions[0];
+        if (first.Length < 8) return;
+        if ((first.Access & MemoryAccess.Read) != 0)
+        {
+            bounds[0] = first.Start;
+            bounds[1] = first.Length;
+        }
+        if ((first.Access & MemoryAccess.Write) != 0)
+        {
+            bounds[2] = first.Start;
+            bounds[3] = first.Length;
+        }
     }
 
     /// <summary>Charges <paramref name="count"/> instructions to the run's budget.</summary>

@@ -30,6 +30,11 @@ internal sealed class ProgramLayout
     public int[] RegionOfPc { get; }
     public List<CodeRegion> Regions { get; } = [];
     public bool HasLocalCalls { get; }
+    /// <summary>
+    /// No instruction writes r10, so in every frame r10 is the frame's top (the stack holds all 8 frames): an
+    /// access at r10 + offset with offset in [-512, -size] is inside the stack without a check.
+    /// </summary>
+    public bool FramePointerReadOnly { get; } = true;
     /// <summary>Function entries whose address the program takes (<c>lddw rX, func</c>): the valid callback targets.</summary>
     public SortedSet<int> CallbackEntries { get; } = [];
 
@@ -41,6 +46,9 @@ internal sealed class ProgramLayout
         {
             var form = code.FormAt(pc);
             if (form is null) continue;
+            var insn = code.Instructions[pc];
+            if (((form.Registers & RegisterUse.WritesDst) != 0 && insn.Dst == Reg.R10) || ((form.Registers & RegisterUse.WritesSrc) != 0 && insn.Src == Reg.R10))
+                FramePointerReadOnly = false;
             switch (form.Operation)
             {
                 case Operation.CallLocal:
