@@ -28,7 +28,15 @@ public static unsafe partial class NativeComparisonBenchmarks
 
     public static int Run(ReadOnlySpan<string> args)
     {
+        // `native overhead [samples]` prints only the run-overhead table.
+        bool overheadOnly = args.Length > 0 && args[0] == "overhead";
+        if (overheadOnly) args = args[1..];
         int samples = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : DefaultSamples;
+        if (overheadOnly)
+        {
+            RunOverhead.Print(samples);
+            return 0;
+        }
         string dir = NativeDirectory();
         string library = Path.Combine(dir, "out", LibraryName);
         if (!File.Exists(library))

@@ -8,8 +8,11 @@ using SharpBpf.Runtime;
 
 namespace SharpBpf.Jit;
 
-/// <summary>Signature of a compiled function: registers in, r0 out.</summary>
-internal delegate ulong JitFunction(JitRuntime runtime, RunContext context, ulong r1, ulong r2, ulong r3, ulong r4, ulong r5,
+/// <summary>
+/// A compiled function as the host calls it: registers in, r0 out. The delegate is closed over the method's first
+/// parameter (the <see cref="JitRuntime"/>), so invoking it needs no argument-shuffling thunk.
+/// </summary>
+internal delegate ulong JitFunction(RunContext context, ulong r1, ulong r2, ulong r3, ulong r4, ulong r5,
     ulong frame, ulong stackBase, int depth, nint bounds);
 
 /// <summary>

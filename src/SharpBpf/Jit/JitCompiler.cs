@@ -60,12 +60,12 @@ public static class JitCompiler
             Helpers = cx.HelperFunctions,
             RegionOfPc = layout.RegionOfPc,
         };
-        var entry = (JitFunction)cx.FunctionMethods[0].CreateDelegate(typeof(JitFunction));
+        var entry = (JitFunction)cx.FunctionMethods[0].CreateDelegate(typeof(JitFunction), runtime);
         var callbacks = new JitFunction?[code.Length];
         foreach (int start in layout.CallbackEntries)
-            callbacks[start] = (JitFunction)cx.FunctionMethods[layout.FunctionOfPc[start]].CreateDelegate(typeof(JitFunction));
+            callbacks[start] = (JitFunction)cx.FunctionMethods[layout.FunctionOfPc[start]].CreateDelegate(typeof(JitFunction), runtime);
         return new JitExecutable(code, helpers, execution, entry, runtime, cx.StackSize,
-            cx.FunctionMethods.Length + cx.RegionMethods.Length, options, callbacks);
+            cx.FunctionMethods.Length + cx.RegionMethods.Length, options, callbacks, layout);
     }
 
     /// <summary>Compiles <paramref name="code"/>, or says why it cannot.</summary>

@@ -11,15 +11,19 @@ public sealed class JitExecutable : BpfExecutable
     private readonly JitFunction _entry;
     private readonly JitRuntime _runtime;
     private readonly int _stackSize;
+    private readonly int _zeroedBytes;
+    private readonly bool _stackIsPrivate;
     // Indexed by instruction slot: the compiled function at each callback entry (lddw rX, func target), else null.
     private readonly JitFunction?[] _callbacks;
     private readonly ProgramCallbackInvoker? _invoker;
     [ThreadStatic] private static int t_callbackDepth;
 
     internal JitExecutable(Bytecode code, HelperTable helpers, ExecutionOptions options, JitFunction entry, JitRuntime runtime,
-        int stackSize, int methodCount, JitOptions jitOptions, JitFunction?[] callbacks)
+        int stackSize, int methodCount, JitOptions jitOptions, JitFunction?[] callbacks, ProgramLayout layout)
         : base(code, helpers, options)
     {
+        _stackIsPrivate = layout.StackIsPrivate;
+        _zeroedBytes = layout.FrameBytesTouched < 0 ? stackSize : layout.FrameBytesTouched;
         _entry = entry;
         _runtime = runtime;
         _stackSize = stackSize;
@@ -42,20 +46,41 @@ public sealed class JitExecutable : BpfExecutable
     [System.Runtime.CompilerServices.SkipLocalsInit]
     protected internal override unsafe ulong Execute(RunContext context, ulong r1, ulong r2)
     {
-        var previousInvoker = context.CallbackInvoker;
-        if (_invoker is not null) context.CallbackInvoker = _invoker;
-        // Zeroed explicitly (once: locals init is skipped), so a program never reads stale host data from its stack.
-        byte* stack = stackalloc byte[_stackSize];
-        new Span<byte>(stack, _stackSize).Clear();
+        // One allocation holds the bounds block, then the stack. Constant sizes: no probing loop for a variable one.
+        const int BoundsBytes = JitRuntime.BoundsWords * 8;
+        byte* block;
+        if (_stackSize == Reg.StackFrameSize)
+        {
+            byte* frame = stackalloc byte[BoundsBytes + Reg.StackFrameSize];
+            block = frame;
+        }
+        else
+        {
+            byte* frames = stackalloc byte[BoundsBytes + Reg.StackFrameSize * Reg.MaxCallDepth];
+            block = frames;
+        }
+        ulong* bounds = (ulong*)block;
+        byte* stack = block + BoundsBytes;
         ulong stackBase = (ulong)stack;
         ulong top = stackBase + (ulong)_stackSize;
+        // Zeroed explicitly (locals init is skipped), so a program never reads stale host data from its stack: only
+        // the bytes it can reach, when the layout knows them.
+        if (_zeroedBytes != 0) new Span<byte>(stack + _stackSize - _zeroedBytes, _zeroedBytes).Clear();
+        JitRuntime.FillBounds(context, stackBase, (ulong)_stackSize, bounds);
+        if (_stackIsPrivate && _invoker is null)
+        {
+            // Nothing outside the compiled code can see the stack: no region to add and remove.
+            ulong r0 = _entry(context, r1, r2, 0, 0, 0, top, stackBase, 1, (nint)bounds);
+            return context.StopRequested ? context.StopValue : r0;
+        }
+
+        var previousInvoker = context.CallbackInvoker;
+        if (_invoker is not null) context.CallbackInvoker = _invoker;
         int stackRegion = context.RegionCount;
         context.AddRegion(new MemoryRegion(stackBase, (ulong)_stackSize, MemoryAccess.ReadWrite, "stack"));
         try
         {
-            ulong* bounds = stackalloc ulong[JitRuntime.BoundsWords];
-            JitRuntime.FillBounds(context, stackBase, (ulong)_stackSize, bounds);
-            ulong r0 = _entry(_runtime, context, r1, r2, 0, 0, 0, top, stackBase, 1, (nint)bounds);
+            ulong r0 = _entry(context, r1, r2, 0, 0, 0, top, stackBase, 1, (nint)bounds);
             return context.StopRequested ? context.StopValue : r0;
         }
         finally
@@ -87,7 +112,7 @@ public sealed class JitExecutable : BpfExecutable
         {
             ulong* bounds = stackalloc ulong[JitRuntime.BoundsWords];
             JitRuntime.FillBounds(context, stackBase, (ulong)_stackSize, bounds);
-            return function(_runtime, context, r1, r2, r3, r4, r5, stackBase + (ulong)_stackSize, stackBase, 1, (nint)bounds);
+            return function(context, r1, r2, r3, r4, r5, stackBase + (ulong)_stackSize, stackBase, 1, (nint)bounds);
         }
         finally
         {
