@@ -44,33 +44,50 @@ internal sealed class JitRuntime
     }
 
     /// <summary>Number of <c>ulong</c>s in the per-run bounds block (<see cref="FillBounds"/>).</summary>
-    public const int BoundsWords = 4;
+    public const int BoundsWords = 10;
+
+    /// <summary>Index in the bounds block of the start of the region checked inline for reads (writes: + 5).</summary>
+    public static int BoundsStart(bool write) => write ? 5 : 0;
+
+    /// <summary>Index of the highest offset into that region an access of <paramref name="size"/> bytes may have.</summary>
+    public static int BoundsLimit(bool write, int size) => BoundsStart(write) + 1 + System.Numerics.BitOperations.Log2((uint)size);
 
     /// <summary>
-    /// Fills the per-run block the checked-mode inline checks read: start and length of the run's first region (the
-    /// program's input memory or context) for reads, then for writes. A missing, short (under 8 bytes) or
-    /// non-permitting region is replaced by the stack, so the inline check never accepts more than the region scan.
-    /// Computed once per run (and per callback) and handed to every method, instead of at each function entry.
+    /// Fills the per-run block the checked-mode inline checks read: for reads, then for writes, the start of the
+    /// run's first region (the program's input memory or context) and its length minus 1, 2, 4 and 8 (the highest
+    /// offset of an access of that size), so a check is one subtraction and one compare against memory and needs
+    /// no register of its own. A missing, short (under 8 bytes) or non-permitting region is replaced by the stack,
+    /// so the inline check never accepts more than the region scan. Computed once per run (and per callback).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static unsafe void FillBounds(RunContext context, ulong stackBase, ulong stackSize, ulong* bounds)
     {
-        bounds[0] = bounds[2] = stackBase;
-        bounds[1] = bounds[3] = stackSize;
+        ulong readStart = stackBase, readLength = stackSize, writeStart = stackBase, writeLength = stackSize;
         var regions = context.Regions;
-        if (regions.Length == 0) return;
-        ref readonly var first = ref regions[0];
-        if (first.Length < 8) return;
-        if ((first.Access & MemoryAccess.Read) != 0)
+        if (regions.Length != 0 && regions[0].Length >= 8)
         {
-            bounds[0] = first.Start;
-            bounds[1] = first.Length;
+            ref readonly var first = ref regions[0];
+            if ((first.Access & MemoryAccess.Read) != 0)
+            {
+                readStart = first.Start;
+                readLength = first.Length;
+            }
+            if ((first.Access & MemoryAccess.Write) != 0)
+            {
+                writeStart = first.Start;
+                writeLength = first.Length;
+            }
         }
-        if ((first.Access & MemoryAccess.Write) != 0)
-        {
-            bounds[2] = first.Start;
-            bounds[3] = first.Length;
-        }
+        bounds[0] = readStart;
+        bounds[1] = readLength - 1;
+        bounds[2] = readLength - 2;
+        bounds[3] = readLength - 4;
+        bounds[4] = readLength - 8;
+        bounds[5] = writeStart;
+        bounds[6] = writeLength - 1;
+        bounds[7] = writeLength - 2;
+        bounds[8] = writeLength - 4;
+        bounds[9] = writeLength - 8;
     }
 
     /// <summary>Charges <paramref name="count"/> instructions to the run's budget.</summary>

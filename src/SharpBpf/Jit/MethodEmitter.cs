@@ -29,8 +29,6 @@ internal sealed class MethodEmitter
     private LocalBuilder? _key64, _key32;
     // Address-taken (out parameter), so kept apart from the temporaries RyuJIT should enregister.
     private LocalBuilder? _packetValue;
-    // Checked mode: the run's first region, for reads and for writes (see JitRuntime.FillBounds).
-    private LocalBuilder? _readStart, _readLength, _writeStart, _writeLength;
     // Checked accesses the inline checks did not accept: region scans emitted out of line, after the body.
     private readonly List<(Label Stub, Label Resume, int Pc, int Size, bool Write)> _slowAccesses = [];
     private LocalBuilder? _scanIndex, _scanRegions, _scanRegion;
@@ -229,18 +227,6 @@ internal sealed class MethodEmitter
             _il.Emit(OpCodes.Stloc, _key32);
         }
 
-        if (_cx.Checked && AccessesMemory())
-        {
-            _readStart = _il.DeclareLocal(typeof(ulong));
-            _readLength = _il.DeclareLocal(typeof(ulong));
-            _writeStart = _il.DeclareLocal(typeof(ulong));
-            _writeLength = _il.DeclareLocal(typeof(ulong));
-            LoadBound(_readStart, 0);
-            LoadBound(_readLength, 1);
-            LoadBound(_writeStart, 2);
-            LoadBound(_writeLength, 3);
-        }
-
         if (_region is not null)
         {
             var bad = _il.DefineLabel();
@@ -253,25 +239,6 @@ internal sealed class MethodEmitter
             _il.MarkLabel(bad);
             Throw(CompilationContext.BadRegionEntry, -1, loadPcFromArgument: true);
         }
-    }
-
-    private void LoadBound(LocalBuilder local, int word)
-    {
-        _il.LoadArg(_argBounds);
-        if (word != 0)
-        {
-            _il.LoadInt(word * 8);
-            _il.Emit(OpCodes.Add);
-        }
-        _il.Emit(OpCodes.Ldind_I8);
-        _il.Emit(OpCodes.Stloc, local);
-    }
-
-    private bool AccessesMemory()
-    {
-        for (int pc = _start; pc < _end; pc++)
-            if (_code.FormAt(pc) is { IsMemoryAccess: true }) return true;
-        return false;
     }
 
     private void StoreRegisters()
@@ -834,15 +801,25 @@ internal sealed class MethodEmitter
         _il.Emit(OpCodes.Ble_Un, ok);
     }
 
+    // address - start <= length - size, both read from the run's bounds block (see JitRuntime.FillBounds).
     private void RegionCheck(int size, bool write, Label ok)
     {
         _il.Emit(OpCodes.Ldloc, _address);
-        _il.Emit(OpCodes.Ldloc, write ? _writeStart! : _readStart!);
+        LoadBound(JitRuntime.BoundsStart(write));
         _il.Emit(OpCodes.Sub);
-        _il.Emit(OpCodes.Ldloc, write ? _writeLength! : _readLength!);
-        _il.LoadLong(size);
-        _il.Emit(OpCodes.Sub);
+        LoadBound(JitRuntime.BoundsLimit(write, size));
         _il.Emit(OpCodes.Ble_Un, ok);
+    }
+
+    private void LoadBound(int word)
+    {
+        _il.LoadArg(_argBounds);
+        if (word != 0)
+        {
+            _il.LoadInt(word * 8);
+            _il.Emit(OpCodes.Add);
+        }
+        _il.Emit(OpCodes.Ldind_I8);
     }
 
     private void Atomic(int pc, Instruction insn, InstructionForm form)
