@@ -143,15 +143,26 @@ internal sealed class JitRuntime
     }
 }
 
-/// <summary>Atomic read-modify-write operations on raw addresses; each returns the old value (zero-extended).</summary>
+/// <summary>
+/// Atomic read-modify-write operations on raw addresses; each returns the old value (zero-extended). None is
+/// inlined into compiled programs: inlined, optimised RyuJIT code (.NET 10) was seen to move a later plain load
+/// of overlapping memory (`r6 = *(s16 *)(r9 + 0x52)` after `atomic_fetch_add((u64 *)(r9 + 0x50), r8)`) before the
+/// interlocked instruction, so the load returned the value from before the add; a call is a barrier it respects.
+/// </summary>
 internal static unsafe class JitAtomics
 {
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static ulong Add64(ulong address, ulong value) => (ulong)Interlocked.Add(ref *(long*)address, (long)value) - value;
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static ulong Or64(ulong address, ulong value) => Interlocked.Or(ref *(ulong*)address, value);
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static ulong And64(ulong address, ulong value) => Interlocked.And(ref *(ulong*)address, value);
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static ulong Xchg64(ulong address, ulong value) => Interlocked.Exchange(ref *(ulong*)address, value);
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static ulong CmpXchg64(ulong address, ulong value, ulong comparand) => Interlocked.CompareExchange(ref *(ulong*)address, value, comparand);
 
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static ulong Xor64(ulong address, ulong value)
     {
         ref ulong target = ref *(ulong*)address;
@@ -169,10 +180,15 @@ internal static unsafe class JitAtomics
     // inlined Interlocked.CompareExchange(ref uint) result as already zero-extended and drops the `mov eax, eax`
     // of the widening. The comparand register then leaks its upper 32 bits into the eBPF register (seen as r0 =
     // 0x123456789abcdef0 instead of 0x9abcdef0 in conformance case lock_cmpxchg32 once r0 came from memory).
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static ulong Add32(ulong address, ulong value) => ZeroExtend((uint)Interlocked.Add(ref *(int*)address, (int)value) - (uint)value);
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static ulong Or32(ulong address, ulong value) => ZeroExtend(Interlocked.Or(ref *(uint*)address, (uint)value));
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static ulong And32(ulong address, ulong value) => ZeroExtend(Interlocked.And(ref *(uint*)address, (uint)value));
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static ulong Xchg32(ulong address, ulong value) => ZeroExtend(Interlocked.Exchange(ref *(uint*)address, (uint)value));
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static ulong CmpXchg32(ulong address, ulong value, ulong comparand) => ZeroExtend(Interlocked.CompareExchange(ref *(uint*)address, (uint)value, (uint)comparand));
 
     /// <summary>
@@ -182,6 +198,7 @@ internal static unsafe class JitAtomics
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static ulong ZeroExtend(uint value) => value;
 
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static ulong Xor32(ulong address, ulong value)
     {
         ref uint target = ref *(uint*)address;
