@@ -13,8 +13,10 @@ switch (suite)
         return ObjectBenchmarks.Run(args.AsSpan(1));
     case "verifier":
         return VerifierBenchmarks.Run(args.AsSpan(1));
+    case "native":
+        return NativeComparisonBenchmarks.Run(args.AsSpan(1));
     default:
         Console.Error.WriteLine("usage: dotnet run -c Release --project bench/SharpBpf.Benchmarks -- <suite> [options]");
-        Console.Error.WriteLine("suites: interpreter [samples], maps [BenchmarkDotNet options], objects, verifier [samples]");
+        Console.Error.WriteLine("suites: interpreter [samples], maps [BenchmarkDotNet options], objects, verifier [samples], native [samples | overhead]");
         return 2;
 }

@@ -3,13 +3,17 @@ using System.Reflection;
 using System.Reflection.Emit;
 using SharpBpf.Helpers;
 using SharpBpf.Isa;
+using SharpBpf.Memory;
 using SharpBpf.Runtime;
 
 namespace SharpBpf.Jit;
 
-/// <summary>Signature of a compiled function: registers in, r0 out.</summary>
-internal delegate ulong JitFunction(JitRuntime runtime, RunContext context, ulong r1, ulong r2, ulong r3, ulong r4, ulong r5,
-    ulong frame, ulong stackBase, int depth);
+/// <summary>
+/// A compiled function as the host calls it: registers in, r0 out. The delegate is closed over the method's first
+/// parameter (the <see cref="JitRuntime"/>), so invoking it needs no argument-shuffling thunk.
+/// </summary>
+internal delegate ulong JitFunction(RunContext context, ulong r1, ulong r2, ulong r3, ulong r4, ulong r5,
+    ulong frame, ulong stackBase, int depth, nint bounds);
 
 /// <summary>
 /// One compilation: the program, its layout, the generated methods and the cached reflection handles every method
@@ -18,16 +22,19 @@ internal delegate ulong JitFunction(JitRuntime runtime, RunContext context, ulon
 internal sealed class CompilationContext
 {
     internal static readonly Type[] FunctionParameters =
-        [typeof(JitRuntime), typeof(RunContext), typeof(ulong), typeof(ulong), typeof(ulong), typeof(ulong), typeof(ulong), typeof(ulong), typeof(ulong), typeof(int)];
+        [typeof(JitRuntime), typeof(RunContext), typeof(ulong), typeof(ulong), typeof(ulong), typeof(ulong), typeof(ulong), typeof(ulong), typeof(ulong), typeof(int), typeof(nint)];
     internal static readonly Type[] RegionParameters =
-        [typeof(JitRuntime), typeof(RunContext), typeof(nint), typeof(ulong), typeof(int), typeof(int)];
+        [typeof(JitRuntime), typeof(RunContext), typeof(nint), typeof(ulong), typeof(int), typeof(int), typeof(nint)];
 
     internal static readonly FieldInfo BlindKeyField = typeof(JitRuntime).GetField(nameof(JitRuntime.BlindKey))!;
     internal static readonly FieldInfo HelpersField = typeof(JitRuntime).GetField(nameof(JitRuntime.Helpers))!;
     internal static readonly FieldInfo RegionOfPcField = typeof(JitRuntime).GetField(nameof(JitRuntime.RegionOfPc))!;
-    internal static readonly MethodInfo CheckAccess = typeof(JitRuntime).GetMethod(nameof(JitRuntime.CheckAccess))!;
-    internal static readonly MethodInfo FastRegionStart = typeof(JitRuntime).GetMethod(nameof(JitRuntime.FastRegionStart))!;
-    internal static readonly MethodInfo FastRegionLength = typeof(JitRuntime).GetMethod(nameof(JitRuntime.FastRegionLength))!;
+    internal static readonly MethodInfo AccessFault = typeof(JitRuntime).GetMethod(nameof(JitRuntime.AccessFault))!;
+    internal static readonly MethodInfo RegionsGetter = typeof(RunContext).GetProperty(nameof(RunContext.Regions))!.GetMethod!;
+    internal static readonly MethodInfo RegionSpanLength = typeof(ReadOnlySpan<MemoryRegion>).GetProperty(nameof(ReadOnlySpan<MemoryRegion>.Length))!.GetMethod!;
+    internal static readonly MethodInfo RegionSpanItem = typeof(ReadOnlySpan<MemoryRegion>).GetProperty("Item")!.GetMethod!;
+    internal static readonly MethodInfo RegionContains = typeof(MemoryRegion).GetMethod(nameof(MemoryRegion.Contains))!;
+    internal static readonly MethodInfo RegionAccess = typeof(MemoryRegion).GetProperty(nameof(MemoryRegion.Access))!.GetMethod!;
     internal static readonly MethodInfo Charge = typeof(JitRuntime).GetMethod(nameof(JitRuntime.Charge))!;
     internal static readonly MethodInfo BudgetExceeded = typeof(JitRuntime).GetMethod(nameof(JitRuntime.BudgetExceeded))!;
     internal static readonly MethodInfo CallDepthExceeded = typeof(JitRuntime).GetMethod(nameof(JitRuntime.CallDepthExceeded))!;

@@ -32,7 +32,8 @@ public static class JitCompiler
     /// Compiles <paramref name="code"/>. Helpers registered in <paramref name="helpers"/> at this point are bound into
     /// the code (no lookup per call); other helper ids are looked up in the run's <see cref="RunContext.Helpers"/> when
     /// called, failing with <see cref="RuntimeError.UnknownHelper"/>. The JIT refuses (with the instruction and reason)
-    /// calls by BTF id, <c>lddw</c> pseudo sources not yet resolved by a loader, jumps between functions and functions
+    /// calls by BTF id, <c>lddw</c> pseudo sources not yet resolved by a loader (except <c>lddw rX, func</c>, which
+    /// loads a callback value for <see cref="RunContext.CallbackInvoker"/>), jumps between functions and functions
     /// that fall through into the next one; <see cref="RuntimeSelector"/> then falls back to the interpreter.
     /// </summary>
     /// <exception cref="JitCompileException">The JIT cannot compile the program.</exception>
@@ -59,9 +60,12 @@ public static class JitCompiler
             Helpers = cx.HelperFunctions,
             RegionOfPc = layout.RegionOfPc,
         };
-        var entry = (JitFunction)cx.FunctionMethods[0].CreateDelegate(typeof(JitFunction));
+        var entry = (JitFunction)cx.FunctionMethods[0].CreateDelegate(typeof(JitFunction), runtime);
+        var callbacks = new JitFunction?[code.Length];
+        foreach (int start in layout.CallbackEntries)
+            callbacks[start] = (JitFunction)cx.FunctionMethods[layout.FunctionOfPc[start]].CreateDelegate(typeof(JitFunction), runtime);
         return new JitExecutable(code, helpers, execution, entry, runtime, cx.StackSize,
-            cx.FunctionMethods.Length + cx.RegionMethods.Length, options);
+            cx.FunctionMethods.Length + cx.RegionMethods.Length, options, callbacks, layout);
     }
 
     /// <summary>Compiles <paramref name="code"/>, or says why it cannot.</summary>

@@ -11,14 +11,24 @@ public sealed class JitExecutable : BpfExecutable
     private readonly JitFunction _entry;
     private readonly JitRuntime _runtime;
     private readonly int _stackSize;
+    private readonly int _zeroedBytes;
+    private readonly bool _stackIsPrivate;
+    // Indexed by instruction slot: the compiled function at each callback entry (lddw rX, func target), else null.
+    private readonly JitFunction?[] _callbacks;
+    private readonly ProgramCallbackInvoker? _invoker;
+    [ThreadStatic] private static int t_callbackDepth;
 
     internal JitExecutable(Bytecode code, HelperTable helpers, ExecutionOptions options, JitFunction entry, JitRuntime runtime,
-        int stackSize, int methodCount, JitOptions jitOptions)
+        int stackSize, int methodCount, JitOptions jitOptions, JitFunction?[] callbacks, ProgramLayout layout)
         : base(code, helpers, options)
     {
+        _stackIsPrivate = layout.StackIsPrivate;
+        _zeroedBytes = layout.FrameBytesTouched < 0 ? stackSize : layout.FrameBytesTouched;
         _entry = entry;
         _runtime = runtime;
         _stackSize = stackSize;
+        _callbacks = callbacks;
+        if (Array.Exists(callbacks, c => c is not null)) _invoker = InvokeCallback;
         MethodCount = methodCount;
         JitOptions = jitOptions;
     }
@@ -36,20 +46,78 @@ public sealed class JitExecutable : BpfExecutable
     [System.Runtime.CompilerServices.SkipLocalsInit]
     protected internal override unsafe ulong Execute(RunContext context, ulong r1, ulong r2)
     {
-        // Zeroed explicitly (once: locals init is skipped), so a program never reads stale host data from its stack.
-        byte* stack = stackalloc byte[_stackSize];
-        new Span<byte>(stack, _stackSize).Clear();
+        // One allocation holds the bounds block, then the stack. Constant sizes: no probing loop for a variable one.
+        const int BoundsBytes = JitRuntime.BoundsWords * 8;
+        byte* block;
+        if (_stackSize == Reg.StackFrameSize)
+        {
+            byte* frame = stackalloc byte[BoundsBytes + Reg.StackFrameSize];
+            block = frame;
+        }
+        else
+        {
+            byte* frames = stackalloc byte[BoundsBytes + Reg.StackFrameSize * Reg.MaxCallDepth];
+            block = frames;
+        }
+        ulong* bounds = (ulong*)block;
+        byte* stack = block + BoundsBytes;
         ulong stackBase = (ulong)stack;
         ulong top = stackBase + (ulong)_stackSize;
+        // Zeroed explicitly (locals init is skipped), so a program never reads stale host data from its stack: only
+        // the bytes it can reach, when the layout knows them.
+        if (_zeroedBytes != 0) new Span<byte>(stack + _stackSize - _zeroedBytes, _zeroedBytes).Clear();
+        JitRuntime.FillBounds(context, stackBase, (ulong)_stackSize, bounds);
+        if (_stackIsPrivate && _invoker is null)
+        {
+            // Nothing outside the compiled code can see the stack: no region to add and remove.
+            ulong r0 = _entry(context, r1, r2, 0, 0, 0, top, stackBase, 1, (nint)bounds);
+            return context.StopRequested ? context.StopValue : r0;
+        }
+
+        var previousInvoker = context.CallbackInvoker;
+        if (_invoker is not null) context.CallbackInvoker = _invoker;
+        int stackRegion = context.RegionCount;
         context.AddRegion(new MemoryRegion(stackBase, (ulong)_stackSize, MemoryAccess.ReadWrite, "stack"));
         try
         {
-            ulong r0 = _entry(_runtime, context, r1, r2, 0, 0, 0, top, stackBase, 1);
+            ulong r0 = _entry(context, r1, r2, 0, 0, 0, top, stackBase, 1, (nint)bounds);
             return context.StopRequested ? context.StopValue : r0;
         }
         finally
         {
-            context.RemoveLastRegion();
+            if (stackRegion < context.RegionCount) context.RemoveRegionAt(stackRegion);
+            context.CallbackInvoker = previousInvoker;
+        }
+    }
+
+    /// <summary>
+    /// The <see cref="RunContext.CallbackInvoker"/> of this program: runs the function whose address the program took
+    /// (<c>lddw rX, func</c>) on a fresh zeroed stack, its budget charged to the run; callbacks nest at most
+    /// <see cref="Reg.MaxCallDepth"/> deep.
+    /// </summary>
+    [System.Runtime.CompilerServices.SkipLocalsInit]
+    private unsafe ulong InvokeCallback(RunContext context, ulong callback, ulong r1, ulong r2, ulong r3, ulong r4, ulong r5)
+    {
+        if (!JitCallbacks.TryDecode(callback, out int entry) || entry >= _callbacks.Length || _callbacks[entry] is not { } function)
+            throw new BpfRuntimeException(RuntimeError.HelperFault, -1, null, $"callback 0x{callback:x} is not the address of a function of this program");
+        if (t_callbackDepth >= Reg.MaxCallDepth)
+            throw new BpfRuntimeException(RuntimeError.CallDepthExceeded, -1, null, $"callbacks nest more than {Reg.MaxCallDepth} deep");
+        byte* stack = stackalloc byte[_stackSize];
+        new Span<byte>(stack, _stackSize).Clear();
+        ulong stackBase = (ulong)stack;
+        int stackRegion = context.RegionCount;
+        context.AddRegion(new MemoryRegion(stackBase, (ulong)_stackSize, MemoryAccess.ReadWrite, "stack"));
+        t_callbackDepth++;
+        try
+        {
+            ulong* bounds = stackalloc ulong[JitRuntime.BoundsWords];
+            JitRuntime.FillBounds(context, stackBase, (ulong)_stackSize, bounds);
+            return function(context, r1, r2, r3, r4, r5, stackBase + (ulong)_stackSize, stackBase, 1, (nint)bounds);
+        }
+        finally
+        {
+            t_callbackDepth--;
+            if (stackRegion < context.RegionCount) context.RemoveRegionAt(stackRegion);
         }
     }
 }

@@ -31,16 +31,9 @@ internal sealed class JitRuntime
 
     private string Text(int pc) => Disassembler.Format(Code, pc, AsmSyntax.Llvm);
 
-    /// <summary>Slow path of a checked access that missed the stack: scan the run's regions.</summary>
-    public void CheckAccess(RunContext context, ulong address, int size, int pc, bool write)
-    {
-        var access = write ? MemoryAccess.Write : MemoryAccess.Read;
-        if (context.FindRegion(address, (ulong)size, access) is not null) return;
-        throw AccessFault(context, address, size, pc, write);
-    }
-
+    /// <summary>The fault of a checked access no region permits (the compiled region scan found none).</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private BpfRuntimeException AccessFault(RunContext context, ulong address, int size, int pc, bool write)
+    public BpfRuntimeException AccessFault(RunContext context, ulong address, int size, int pc, bool write)
     {
         string verb = write ? "store" : "load";
         if (write && context.FindRegion(address, (ulong)size, MemoryAccess.Read) is { } readOnly)
@@ -50,25 +43,51 @@ internal sealed class JitRuntime
             $"{verb} of {size} bytes at 0x{address:x} is outside every accessible region", address, size);
     }
 
+    /// <summary>Number of <c>ulong</c>s in the per-run bounds block (<see cref="FillBounds"/>).</summary>
+    public const int BoundsWords = 10;
+
+    /// <summary>Index in the bounds block of the start of the region checked inline for reads (writes: + 5).</summary>
+    public static int BoundsStart(bool write) => write ? 5 : 0;
+
+    /// <summary>Index of the highest offset into that region an access of <paramref name="size"/> bytes may have.</summary>
+    public static int BoundsLimit(bool write, int size) => BoundsStart(write) + 1 + System.Numerics.BitOperations.Log2((uint)size);
+
     /// <summary>
-    /// The run's first region (the program's input memory or context) for the inline check of checked accesses:
-    /// its start for reads (<paramref name="write"/> false) or writes. A missing, short (under 8 bytes) or
-    /// non-permitting region is replaced by the stack, so the inline check never accepts more than the region scan.
-    /// Returned by value (not through out parameters) so the locals holding it stay in registers.
+    /// Fills the per-run block the checked-mode inline checks read: for reads, then for writes, the start of the
+    /// run's first region (the program's input memory or context) and its length minus 1, 2, 4 and 8 (the highest
+    /// offset of an access of that size), so a check is one subtraction and one compare against memory and needs
+    /// no register of its own. A missing, short (under 8 bytes) or non-permitting region is replaced by the stack,
+    /// so the inline check never accepts more than the region scan. Computed once per run (and per callback).
     /// </summary>
-    public static ulong FastRegionStart(RunContext context, ulong stackBase, bool write) =>
-        UsableFirstRegion(context, write) is { } region ? region.Start : stackBase;
-
-    /// <summary>The length matching <see cref="FastRegionStart"/>.</summary>
-    public static ulong FastRegionLength(RunContext context, ulong stackSize, bool write) =>
-        UsableFirstRegion(context, write) is { } region ? region.Length : stackSize;
-
-    private static MemoryRegion? UsableFirstRegion(RunContext context, bool write)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe void FillBounds(RunContext context, ulong stackBase, ulong stackSize, ulong* bounds)
     {
+        ulong readStart = stackBase, readLength = stackSize, writeStart = stackBase, writeLength = stackSize;
         var regions = context.Regions;
-        if (regions.Length == 0 || regions[0].Length < 8) return null;
-        var need = write ? MemoryAccess.Write : MemoryAccess.Read;
-        return (regions[0].Access & need) == need ? regions[0] : null;
+        if (regions.Length != 0 && regions[0].Length >= 8)
+        {
+            ref readonly var first = ref regions[0];
+            if ((first.Access & MemoryAccess.Read) != 0)
+            {
+                readStart = first.Start;
+                readLength = first.Length;
+            }
+            if ((first.Access & MemoryAccess.Write) != 0)
+            {
+                writeStart = first.Start;
+                writeLength = first.Length;
+            }
+        }
+        bounds[0] = readStart;
+        bounds[1] = readLength - 1;
+        bounds[2] = readLength - 2;
+        bounds[3] = readLength - 4;
+        bounds[4] = readLength - 8;
+        bounds[5] = writeStart;
+        bounds[6] = writeLength - 1;
+        bounds[7] = writeLength - 2;
+        bounds[8] = writeLength - 4;
+        bounds[9] = writeLength - 8;
     }
 
     /// <summary>Charges <paramref name="count"/> instructions to the run's budget.</summary>
@@ -124,15 +143,26 @@ internal sealed class JitRuntime
     }
 }
 
-/// <summary>Atomic read-modify-write operations on raw addresses; each returns the old value (zero-extended).</summary>
+/// <summary>
+/// Atomic read-modify-write operations on raw addresses; each returns the old value (zero-extended). None is
+/// inlined into compiled programs: inlined, optimised RyuJIT code (.NET 10) was seen to move a later plain load
+/// of overlapping memory (`r6 = *(s16 *)(r9 + 0x52)` after `atomic_fetch_add((u64 *)(r9 + 0x50), r8)`) before the
+/// interlocked instruction, so the load returned the value from before the add; a call is a barrier it respects.
+/// </summary>
 internal static unsafe class JitAtomics
 {
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static ulong Add64(ulong address, ulong value) => (ulong)Interlocked.Add(ref *(long*)address, (long)value) - value;
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static ulong Or64(ulong address, ulong value) => Interlocked.Or(ref *(ulong*)address, value);
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static ulong And64(ulong address, ulong value) => Interlocked.And(ref *(ulong*)address, value);
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static ulong Xchg64(ulong address, ulong value) => Interlocked.Exchange(ref *(ulong*)address, value);
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static ulong CmpXchg64(ulong address, ulong value, ulong comparand) => Interlocked.CompareExchange(ref *(ulong*)address, value, comparand);
 
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static ulong Xor64(ulong address, ulong value)
     {
         ref ulong target = ref *(ulong*)address;
@@ -150,10 +180,15 @@ internal static unsafe class JitAtomics
     // inlined Interlocked.CompareExchange(ref uint) result as already zero-extended and drops the `mov eax, eax`
     // of the widening. The comparand register then leaks its upper 32 bits into the eBPF register (seen as r0 =
     // 0x123456789abcdef0 instead of 0x9abcdef0 in conformance case lock_cmpxchg32 once r0 came from memory).
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static ulong Add32(ulong address, ulong value) => ZeroExtend((uint)Interlocked.Add(ref *(int*)address, (int)value) - (uint)value);
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static ulong Or32(ulong address, ulong value) => ZeroExtend(Interlocked.Or(ref *(uint*)address, (uint)value));
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static ulong And32(ulong address, ulong value) => ZeroExtend(Interlocked.And(ref *(uint*)address, (uint)value));
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static ulong Xchg32(ulong address, ulong value) => ZeroExtend(Interlocked.Exchange(ref *(uint*)address, (uint)value));
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static ulong CmpXchg32(ulong address, ulong value, ulong comparand) => ZeroExtend(Interlocked.CompareExchange(ref *(uint*)address, (uint)value, (uint)comparand));
 
     /// <summary>
@@ -163,6 +198,7 @@ internal static unsafe class JitAtomics
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static ulong ZeroExtend(uint value) => value;
 
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static ulong Xor32(ulong address, ulong value)
     {
         ref uint target = ref *(uint*)address;

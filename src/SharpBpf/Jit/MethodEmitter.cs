@@ -1,6 +1,7 @@
 using System.Reflection;
 using System.Reflection.Emit;
 using SharpBpf.Isa;
+using SharpBpf.Memory;
 using FlowControl = SharpBpf.Isa.FlowControl;
 
 namespace SharpBpf.Jit;
@@ -13,9 +14,9 @@ namespace SharpBpf.Jit;
 internal sealed class MethodEmitter
 {
     private const int ArgRuntime = 0, ArgContext = 1;
-    // Whole function: r1..r5 = args 2..6, frame pointer = 7, stack base = 8, depth = 9.
-    // Region: register file = 2, stack base = 3, depth = 4, entry pc = 5.
-    private readonly int _argStackBase, _argDepth;
+    // Whole function: r1..r5 = args 2..6, frame pointer = 7, stack base = 8, depth = 9, bounds block = 10.
+    // Region: register file = 2, stack base = 3, depth = 4, entry pc = 5, bounds block = 6.
+    private readonly int _argStackBase, _argDepth, _argBounds;
 
     private readonly CompilationContext _cx;
     private readonly Bytecode _code;
@@ -28,8 +29,9 @@ internal sealed class MethodEmitter
     private LocalBuilder? _key64, _key32;
     // Address-taken (out parameter), so kept apart from the temporaries RyuJIT should enregister.
     private LocalBuilder? _packetValue;
-    // Checked mode: the run's first region, for reads and for writes (see JitRuntime.FastRegionStart).
-    private LocalBuilder? _readStart, _readLength, _writeStart, _writeLength;
+    // Checked accesses the inline checks did not accept: region scans emitted out of line, after the body.
+    private readonly List<(Label Stub, Label Resume, int Pc, int Size, bool Write)> _slowAccesses = [];
+    private LocalBuilder? _scanIndex, _scanRegions, _scanRegion;
     private readonly Dictionary<int, Label> _labels = [];
     private readonly Label _exit;
     private Label? _packetFail;
@@ -46,6 +48,7 @@ internal sealed class MethodEmitter
         _end = region?.End ?? function.End;
         _argStackBase = region is null ? 8 : 3;
         _argDepth = region is null ? 9 : 4;
+        _argBounds = region is null ? 10 : 6;
         for (int i = 0; i < Reg.Count; i++) _r[i] = _il.DeclareLocal(typeof(ulong));
         _address = _il.DeclareLocal(typeof(ulong));
         _temp = _il.DeclareLocal(typeof(ulong));
@@ -103,6 +106,7 @@ internal sealed class MethodEmitter
             il.LoadArg(8);
             il.LoadArg(9);
             il.Emit(OpCodes.Ldloc, pc);
+            il.LoadArg(10);
             il.Emit(OpCodes.Call, cx.RegionMethods[function.Regions[k].Index]);
             il.Emit(OpCodes.Stloc, pc);
             il.Emit(OpCodes.Br, check);
@@ -170,6 +174,8 @@ internal sealed class MethodEmitter
             else ExitTo(target);
         }
 
+        foreach (var (stub, resume, pc, size, write) in _slowAccesses) EmitRegionScan(stub, resume, pc, size, write);
+
         if (_packetFail is { } fail)
         {
             // A legacy packet load out of bounds ends the whole program with r0 = 0, as in the kernel.
@@ -221,18 +227,6 @@ internal sealed class MethodEmitter
             _il.Emit(OpCodes.Stloc, _key32);
         }
 
-        if (_cx.Checked && AccessesMemory())
-        {
-            _readStart = _il.DeclareLocal(typeof(ulong));
-            _readLength = _il.DeclareLocal(typeof(ulong));
-            _writeStart = _il.DeclareLocal(typeof(ulong));
-            _writeLength = _il.DeclareLocal(typeof(ulong));
-            LoadFast(_readStart, CompilationContext.FastRegionStart, write: false);
-            LoadFast(_readLength, CompilationContext.FastRegionLength, write: false);
-            LoadFast(_writeStart, CompilationContext.FastRegionStart, write: true);
-            LoadFast(_writeLength, CompilationContext.FastRegionLength, write: true);
-        }
-
         if (_region is not null)
         {
             var bad = _il.DefineLabel();
@@ -245,23 +239,6 @@ internal sealed class MethodEmitter
             _il.MarkLabel(bad);
             Throw(CompilationContext.BadRegionEntry, -1, loadPcFromArgument: true);
         }
-    }
-
-    private void LoadFast(LocalBuilder local, MethodInfo method, bool write)
-    {
-        _il.LoadArg(ArgContext);
-        if (method == CompilationContext.FastRegionStart) _il.LoadArg(_argStackBase);
-        else _il.LoadLong(_cx.StackSize);
-        _il.LoadInt(write ? 1 : 0);
-        _il.Emit(OpCodes.Call, method);
-        _il.Emit(OpCodes.Stloc, local);
-    }
-
-    private bool AccessesMemory()
-    {
-        for (int pc = _start; pc < _end; pc++)
-            if (_code.FormAt(pc) is { IsMemoryAccess: true }) return true;
-        return false;
     }
 
     private void StoreRegisters()
@@ -470,6 +447,10 @@ internal sealed class MethodEmitter
                 _il.Emit(OpCodes.Br, _exit);
                 break;
 
+            case Operation.LoadImm64 when insn.Src == (int)LoadImm64Source.CodeAddress:
+                Imm64((long)JitCallbacks.Encode(pc + 1 + insn.Immediate));
+                StoreReg(insn.Dst);
+                break;
             case Operation.LoadImm64:
                 Imm64((long)_code.Immediate64At(pc));
                 StoreReg(insn.Dst);
@@ -683,6 +664,7 @@ internal sealed class MethodEmitter
         _il.LoadArg(_argDepth);
         _il.Emit(OpCodes.Ldc_I4_1);
         _il.Emit(OpCodes.Add);
+        _il.LoadArg(_argBounds);
         _il.Emit(OpCodes.Call, _cx.FunctionMethods[callee.Index]);
         StoreReg(0);
         StopCheck();
@@ -693,10 +675,14 @@ internal sealed class MethodEmitter
         _il.LoadArg(ArgContext);
         if (form.Operation == Operation.LoadPacketInd)
         {
+            // The kernel passes src + imm to its load helper as an int offset (bpf_gen_ld_abs): truncated to 32
+            // bits, then negative means out of bounds.
             LoadReg(insn.Src);
             Imm32(insn.Immediate);
             _il.Emit(OpCodes.Conv_I8);
             _il.Emit(OpCodes.Add);
+            _il.Emit(OpCodes.Conv_I4);
+            _il.Emit(OpCodes.Conv_I8);
         }
         else
         {
@@ -713,7 +699,11 @@ internal sealed class MethodEmitter
         StoreReg(0);
     }
 
-    /// <summary>Pushes base + offset, bounds-checked in checked mode: inline against the stack, else the region scan.</summary>
+    /// <summary>
+    /// Pushes base + offset, bounds-checked in checked mode: a frame access the layout proves in bounds needs no
+    /// check; otherwise two inline unsigned compares (first region and stack, the likelier first) and an out-of-line
+    /// region scan.
+    /// </summary>
     private void Address(int pc, int baseRegister, short offset, int size, bool write, bool asPointer)
     {
         LoadReg(baseRegister);
@@ -722,33 +712,114 @@ internal sealed class MethodEmitter
             _il.LoadLong(offset);
             _il.Emit(OpCodes.Add);
         }
-        if (_cx.Checked)
+        bool frameAccess = baseRegister == Reg.R10;
+        if (_cx.Checked && !(frameAccess && _cx.Layout.FramePointerReadOnly && offset >= -Reg.StackFrameSize && offset <= -size))
         {
             var ok = _il.DefineLabel();
+            var slow = _il.DefineLabel();
             _il.Emit(OpCodes.Stloc, _address);
-            _il.Emit(OpCodes.Ldloc, _address);
-            _il.LoadArg(_argStackBase);
-            _il.Emit(OpCodes.Sub);
-            _il.LoadLong(_cx.StackSize - size);
-            _il.Emit(OpCodes.Ble_Un, ok);
-            _il.Emit(OpCodes.Ldloc, _address);
-            _il.Emit(OpCodes.Ldloc, write ? _writeStart! : _readStart!);
-            _il.Emit(OpCodes.Sub);
-            _il.Emit(OpCodes.Ldloc, write ? _writeLength! : _readLength!);
-            _il.LoadLong(size);
-            _il.Emit(OpCodes.Sub);
-            _il.Emit(OpCodes.Ble_Un, ok);
-            _il.LoadArg(ArgRuntime);
-            _il.LoadArg(ArgContext);
-            _il.Emit(OpCodes.Ldloc, _address);
-            _il.LoadInt(size);
-            _il.LoadInt(pc);
-            _il.LoadInt(write ? 1 : 0);
-            _il.Emit(OpCodes.Call, CompilationContext.CheckAccess);
+            if (frameAccess)
+            {
+                StackCheck(size, ok);
+                RegionCheck(size, write, ok);
+            }
+            else
+            {
+                RegionCheck(size, write, ok);
+                StackCheck(size, ok);
+            }
+            _il.Emit(OpCodes.Br, slow);
+            _slowAccesses.Add((slow, ok, pc, size, write));
             _il.MarkLabel(ok);
             _il.Emit(OpCodes.Ldloc, _address);
         }
         if (asPointer) _il.Emit(OpCodes.Conv_U);
+    }
+
+    /// <summary>
+    /// The slow path of a checked access, out of line: scan the run's regions inline (no call, so RyuJIT need not
+    /// keep the loop's registers alive across one and spill them on the hot path), fault when none permits it.
+    /// </summary>
+    private void EmitRegionScan(Label stub, Label resume, int pc, int size, bool write)
+    {
+        _scanIndex ??= _il.DeclareLocal(typeof(int));
+        _scanRegions ??= _il.DeclareLocal(typeof(ReadOnlySpan<MemoryRegion>));
+        _scanRegion ??= _il.DeclareLocal(typeof(MemoryRegion).MakeByRefType());
+        var loop = _il.DefineLabel();
+        var next = _il.DefineLabel();
+        var fault = _il.DefineLabel();
+        int need = (int)(write ? MemoryAccess.Write : MemoryAccess.Read);
+        _il.MarkLabel(stub);
+        _il.LoadArg(ArgContext);
+        _il.Emit(OpCodes.Call, CompilationContext.RegionsGetter);
+        _il.Emit(OpCodes.Stloc, _scanRegions);
+        _il.Emit(OpCodes.Ldc_I4_0);
+        _il.Emit(OpCodes.Stloc, _scanIndex);
+        _il.MarkLabel(loop);
+        _il.Emit(OpCodes.Ldloc, _scanIndex);
+        _il.Emit(OpCodes.Ldloca, _scanRegions);
+        _il.Emit(OpCodes.Call, CompilationContext.RegionSpanLength);
+        _il.Emit(OpCodes.Bge, fault);
+        _il.Emit(OpCodes.Ldloca, _scanRegions);
+        _il.Emit(OpCodes.Ldloc, _scanIndex);
+        _il.Emit(OpCodes.Call, CompilationContext.RegionSpanItem);
+        _il.Emit(OpCodes.Stloc, _scanRegion);
+        _il.Emit(OpCodes.Ldloc, _scanRegion);
+        _il.Emit(OpCodes.Ldloc, _address);
+        _il.LoadLong(size);
+        _il.Emit(OpCodes.Call, CompilationContext.RegionContains);
+        _il.Emit(OpCodes.Brfalse, next);
+        _il.Emit(OpCodes.Ldloc, _scanRegion);
+        _il.Emit(OpCodes.Call, CompilationContext.RegionAccess);
+        _il.LoadInt(need);
+        _il.Emit(OpCodes.And);
+        _il.LoadInt(need);
+        _il.Emit(OpCodes.Beq, resume);
+        _il.MarkLabel(next);
+        _il.Emit(OpCodes.Ldloc, _scanIndex);
+        _il.Emit(OpCodes.Ldc_I4_1);
+        _il.Emit(OpCodes.Add);
+        _il.Emit(OpCodes.Stloc, _scanIndex);
+        _il.Emit(OpCodes.Br, loop);
+        _il.MarkLabel(fault);
+        _il.LoadArg(ArgRuntime);
+        _il.LoadArg(ArgContext);
+        _il.Emit(OpCodes.Ldloc, _address);
+        _il.LoadInt(size);
+        _il.LoadInt(pc);
+        _il.LoadInt(write ? 1 : 0);
+        _il.Emit(OpCodes.Call, CompilationContext.AccessFault);
+        _il.Emit(OpCodes.Throw);
+    }
+
+    private void StackCheck(int size, Label ok)
+    {
+        _il.Emit(OpCodes.Ldloc, _address);
+        _il.LoadArg(_argStackBase);
+        _il.Emit(OpCodes.Sub);
+        _il.LoadLong(_cx.StackSize - size);
+        _il.Emit(OpCodes.Ble_Un, ok);
+    }
+
+    // address - start <= length - size, both read from the run's bounds block (see JitRuntime.FillBounds).
+    private void RegionCheck(int size, bool write, Label ok)
+    {
+        _il.Emit(OpCodes.Ldloc, _address);
+        LoadBound(JitRuntime.BoundsStart(write));
+        _il.Emit(OpCodes.Sub);
+        LoadBound(JitRuntime.BoundsLimit(write, size));
+        _il.Emit(OpCodes.Ble_Un, ok);
+    }
+
+    private void LoadBound(int word)
+    {
+        _il.LoadArg(_argBounds);
+        if (word != 0)
+        {
+            _il.LoadInt(word * 8);
+            _il.Emit(OpCodes.Add);
+        }
+        _il.Emit(OpCodes.Ldind_I8);
     }
 
     private void Atomic(int pc, Instruction insn, InstructionForm form)

@@ -30,6 +30,26 @@ internal sealed class ProgramLayout
     public int[] RegionOfPc { get; }
     public List<CodeRegion> Regions { get; } = [];
     public bool HasLocalCalls { get; }
+    /// <summary>
+    /// No instruction writes r10, so in every frame r10 is the frame's top (the stack holds all 8 frames): an
+    /// access at r10 + offset with offset in [-512, -size] is inside the stack without a check.
+    /// </summary>
+    public bool FramePointerReadOnly { get; } = true;
+
+    /// <summary>
+    /// r10 is only ever the base of loads and stores with constant offsets (never copied, compared, stored or passed
+    /// on), there are no local calls and no callbacks: no pointer into the stack exists besides r10 + constant, so
+    /// helpers and other regions never see the stack and the run need not register it as a region.
+    /// </summary>
+    public bool StackIsPrivate { get; }
+
+    /// <summary>
+    /// How many bytes below the frame top the program can reach (what a run must zero): the deepest in-frame
+    /// r10-relative access when <see cref="StackIsPrivate"/>, else the whole stack (-1).
+    /// </summary>
+    public int FrameBytesTouched { get; } = -1;
+    /// <summary>Function entries whose address the program takes (<c>lddw rX, func</c>): the valid callback targets.</summary>
+    public SortedSet<int> CallbackEntries { get; } = [];
 
     public ProgramLayout(Bytecode code, int maxRegionInstructions)
     {
@@ -39,6 +59,9 @@ internal sealed class ProgramLayout
         {
             var form = code.FormAt(pc);
             if (form is null) continue;
+            var insn = code.Instructions[pc];
+            if (((form.Registers & RegisterUse.WritesDst) != 0 && insn.Dst == Reg.R10) || ((form.Registers & RegisterUse.WritesSrc) != 0 && insn.Src == Reg.R10))
+                FramePointerReadOnly = false;
             switch (form.Operation)
             {
                 case Operation.CallLocal:
@@ -47,9 +70,38 @@ internal sealed class ProgramLayout
                     break;
                 case Operation.CallBtf:
                     throw new JitCompileException(pc, "calls by BTF id (kfuncs) are not supported by the JIT");
+                case Operation.LoadImm64 when code.Instructions[pc].Src == (int)LoadImm64Source.CodeAddress:
+                {
+                    long target = (long)pc + 1 + code.Instructions[pc].Immediate;
+                    if (target < 0 || target >= length || code.FormAt((int)target) is null)
+                        throw new JitCompileException(pc, $"lddw func target {target} is not an instruction of the program");
+                    entries.Add((int)target);
+                    CallbackEntries.Add((int)target);
+                    break;
+                }
                 case Operation.LoadImm64 when code.Instructions[pc].Src != (int)LoadImm64Source.Immediate:
                     throw new JitCompileException(pc, $"lddw with pseudo source {(LoadImm64Source)code.Instructions[pc].Src} must be resolved by the loader before compilation");
             }
+        }
+
+        bool stackEscapes = HasLocalCalls || CallbackEntries.Count > 0;
+        int deepest = 0;
+        for (int pc = 0; pc < length && !stackEscapes; pc++)
+        {
+            var form = code.FormAt(pc);
+            if (form is null) continue;
+            var insn = code.Instructions[pc];
+            bool baseIsSrc = form.Operation is Operation.Load or Operation.LoadSx;
+            bool baseIsDst = form.Operation is Operation.StoreImm or Operation.StoreReg || form.IsAtomic;
+            if ((form.Registers & RegisterUse.ReadsSrc) != 0 && insn.Src == Reg.R10 && !baseIsSrc) stackEscapes = true;
+            if ((form.Registers & RegisterUse.ReadsDst) != 0 && insn.Dst == Reg.R10 && !baseIsDst) stackEscapes = true;
+            if ((baseIsSrc && insn.Src == Reg.R10) || (baseIsDst && insn.Dst == Reg.R10))
+                if (insn.Offset < 0 && insn.Offset >= -Reg.StackFrameSize) deepest = Math.Max(deepest, -insn.Offset);
+        }
+        if (!stackEscapes && FramePointerReadOnly)
+        {
+            StackIsPrivate = true;
+            FrameBytesTouched = deepest;
         }
 
         var starts = entries.ToArray();

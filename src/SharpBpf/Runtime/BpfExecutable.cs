@@ -132,7 +132,8 @@ public abstract class BpfExecutable
     {
         var context = t_context ??= new RunContext(Helpers);
         context.Reset();
-        context.Helpers = Helpers;
+        // Skips the reference store (and its GC write barrier) in the usual case of one program per thread.
+        if (!ReferenceEquals(context.Helpers, Helpers)) context.Helpers = Helpers;
         return context;
     }
 

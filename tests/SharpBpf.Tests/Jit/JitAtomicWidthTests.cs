@@ -72,4 +72,26 @@ public class JitAtomicWidthTests
             Assert.Equal(0x9abcdef0UL, executable.Run(Input(0x1234_5678_9abc_def0, 0xffff_ffff_0000_0001)));
         }
     }
+
+    [Theory]
+    [MemberData(nameof(Configurations))]
+    public void A_load_after_an_atomic_add_sees_the_added_value(string configuration)
+    {
+        // Regression (differential seed 51360): optimised code hoisted the 2-byte load above the inlined xadd on
+        // the overlapping 8 bytes, so r6 held the bytes from before the add.
+        var program = new[]
+        {
+            Insn.Mov64Reg(Reg.R9, Reg.R1),
+            Insn.Mov64Imm(Reg.R8, 0x1234567),
+            Insn.AtomicOp(Bpf.DW, Bpf.ADD | Bpf.FETCH, Reg.R9, Reg.R8, 0),
+            Insn.LdxMemSx(Bpf.H, Reg.R6, Reg.R9, 2),
+            Insn.Mov64Reg(Reg.R0, Reg.R6), Insn.Alu64Imm(Bpf.MUL, Reg.R0, 31), Insn.Alu64Reg(Bpf.ADD, Reg.R0, Reg.R8),
+            Insn.ExitInsn(),
+        };
+        var input = Input(0x2b8f_a649_419b_d1e7, 0);
+        ulong added = 0x2b8f_a649_419b_d1e7 + 0x1234567;
+        ulong expected = unchecked((ulong)(long)(short)(added >> 16) * 31 + 0x2b8f_a649_419b_d1e7);
+        var executable = JitCompiler.Compile(Program(program), null, Options(configuration));
+        Assert.Equal(expected, executable.Run(input));
+    }
 }
