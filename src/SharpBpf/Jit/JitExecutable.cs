@@ -98,7 +98,7 @@ public sealed class JitExecutable : BpfExecutable
     [System.Runtime.CompilerServices.SkipLocalsInit]
     private unsafe ulong InvokeCallback(RunContext context, ulong callback, ulong r1, ulong r2, ulong r3, ulong r4, ulong r5)
     {
-        if (!JitCallbacks.TryDecode(callback, out int entry) || entry >= _callbacks.Length || _callbacks[entry] is not { } function)
+        if (!RunContext.TryDecodeCallback(callback, out int entry) || entry >= _callbacks.Length || _callbacks[entry] is not { } function)
             throw new BpfRuntimeException(RuntimeError.HelperFault, -1, null, $"callback 0x{callback:x} is not the address of a function of this program");
         if (t_callbackDepth >= Reg.MaxCallDepth)
             throw new BpfRuntimeException(RuntimeError.CallDepthExceeded, -1, null, $"callbacks nest more than {Reg.MaxCallDepth} deep");

@@ -1,3 +1,4 @@
+using SharpBpf.Runtime;
 using System.Reflection;
 using System.Reflection.Emit;
 using SharpBpf.Isa;
@@ -448,7 +449,7 @@ internal sealed class MethodEmitter
                 break;
 
             case Operation.LoadImm64 when insn.Src == (int)LoadImm64Source.CodeAddress:
-                Imm64((long)JitCallbacks.Encode(pc + 1 + insn.Immediate));
+                Imm64((long)RunContext.EncodeCallback(pc + 1 + insn.Immediate));
                 StoreReg(insn.Dst);
                 break;
             case Operation.LoadImm64:

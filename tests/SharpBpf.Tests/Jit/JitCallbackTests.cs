@@ -80,7 +80,7 @@ public class JitCallbackTests
     {
         var program = new List<Instruction>(LoadFunction(Reg.R0, 0, 3)) { Insn.ExitInsn(), Insn.Mov64Imm(Reg.R0, 0), Insn.ExitInsn() };
         ulong value = JitCompiler.Compile(Program([.. program])).Run([]);
-        Assert.True(JitCallbacks.TryDecode(value, out int slot));
+        Assert.True(RunContext.TryDecodeCallback(value, out int slot));
         Assert.Equal(3, slot);
         Assert.Equal(0xCA11_BAC0_0000_0003UL, value);
     }
@@ -93,7 +93,7 @@ public class JitCallbackTests
         {
             Insn.Mov64Imm(Reg.R1, 1),
         };
-        program.AddRange(Insn.LdImm64(Reg.R2, JitCallbacks.Encode(1)));
+        program.AddRange(Insn.LdImm64(Reg.R2, RunContext.EncodeCallback(1)));
         program.AddRange([Insn.Mov64Imm(Reg.R3, 0), Insn.Mov64Imm(Reg.R4, 0), Insn.EmitCall(HelperIds.Loop), Insn.ExitInsn()]);
         program.AddRange(LoadFunction(Reg.R0, program.Count, program.Count + 3));
         program.AddRange([Insn.ExitInsn(), Insn.Mov64Imm(Reg.R0, 0), Insn.ExitInsn()]);
