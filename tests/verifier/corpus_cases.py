@@ -306,8 +306,10 @@ for name, ins, exp in [("read_arg0", R(64, 0), "accept"), ("read_arg11", R(64, 8
 for name, ins, exp in [("read_sample_period", R(64, 168), "accept"), ("read_addr_low", R(32, 176), "accept"), ("read_rip", R(64, 128), "accept"),
                        ("read_rip_low", R(32, 128), BAD), ("write_addr", W(64, 176), BAD), ("read_past_end", R(64, 184), BAD)]:
     ctx("perf_event", name, ins, exp)
-for name, ins, exp in [("read_first", R(64, 0), "accept"), ("write_last_byte", W(8, 4095), "accept"), ("read_past_end", R(8, 4096), BAD),
-                       ("read_straddling_end", R(64, 4092), BAD), ("write_middle", W(32, 2048), "accept")]:
+# The raw memory type's context is a plain 4096-byte buffer (indexable like any memory), so overruns are bounds errors.
+RAW_BAD = "OutOfBoundsAccess"
+for name, ins, exp in [("read_first", R(64, 0), "accept"), ("write_last_byte", W(8, 4095), "accept"), ("read_past_end", R(8, 4096), RAW_BAD),
+                       ("read_straddling_end", R(64, 4092), RAW_BAD), ("write_middle", W(32, 2048), "accept")]:
     ctx("raw", name, ins, exp, kernel=False)
 
 # ================================================================ packet: direct packet access

@@ -2,6 +2,7 @@ using System.Text;
 using SharpBpf.Asm;
 using SharpBpf.Isa;
 using SharpBpf.Maps;
+using SharpBpf.ProgramTypes;
 
 namespace SharpBpf.Verifier;
 
@@ -117,6 +118,14 @@ internal sealed partial class VerifierEngine
     {
         var main = new Frame { Number = 0, Function = 0 };
         main.Regs[1] = Reg.Pointer(RegType.Context);
+        if (_input.ProgramType == BpfProgramType.Unspecified)
+        {
+            // The raw memory type (the uBPF/rbpf convention): r1 is a plain buffer that may be indexed like any memory,
+            // r2 its length, unknown here. Runs must give at least the descriptor's size (or keep runtime checks).
+            main.Regs[1] = Reg.Pointer(RegType.Memory);
+            main.Regs[1].Size = ProgramTypeInfo.For(BpfProgramType.Unspecified).ContextSize;
+            main.Regs[2] = Reg.Unknown();
+        }
         main.Regs[10] = Reg.Pointer(RegType.Stack);
         main.Regs[10].Frame = 0;
         _pending.Push(new VerifierState { Frames = [main], Pc = 0 });

@@ -39,9 +39,23 @@ public class FixtureVerificationTests : VerifierTestBase
                 SourceLine = pc => program.SourceLineAt(pc)?.ToString(),
             };
             var result = BpfVerifier.Verify(input, new VerifierOptions { LogLevel = 1 });
+            if (DeliberatelyUnsafe.TryGetValue((file, program.Name), out var expected))
+            {
+                // Written to exercise runtime faults: the verifier must catch them before they run.
+                Assert.False(result.Accepted, $"{file}:{program.Name} is unsafe by design but was accepted");
+                Assert.Contains(expected, result.Error!.Reason);
+                continue;
+            }
             Assert.True(result.Accepted, $"{file}:{program.Name} ({program.Type}) rejected: {result.Error}\n{Tail(result.Log)}");
         }
     }
+
+    /// <summary>Fixture programs that misbehave on purpose (runtime-fault tests), with what the rejection must say.</summary>
+    private static readonly Dictionary<(string File, string Program), string> DeliberatelyUnsafe = new()
+    {
+        [("text_only.o", "write_rodata")] = "read-only",
+        [("text_only.o", "forged_map")] = "map",
+    };
 
     /// <summary>The standard helpers plus bpf_skb_load_bytes (26), which socket_filter.c calls, with its kernel prototype.</summary>
     private static readonly SharpBpf.Helpers.HelperTable Helpers = SharpBpf.Helpers.StandardHelpers.Register(new SharpBpf.Helpers.HelperTable())
