@@ -284,7 +284,7 @@ public sealed class BpfObject
                         break;
                     case "value":
                         var value = TypeValue();
-                        map = map with { ValueSize = value.Size, BtfValueTypeId = value.TypeId };
+                        map = map with { ValueSize = value.Size, BtfValueTypeId = value.TypeId, SpinLockOffset = SpinLockOffsetIn(btf, value.TypeId) };
                         break;
                     case "values":
                         // __array(values, T) declares `T *values[]`; T is the inner map definition for map-in-map
@@ -574,5 +574,19 @@ public sealed class BpfObject
             }
             return lines.ToArray();
         }
+    }
+
+    /// <summary>Byte offset of a top-level <c>struct bpf_spin_lock</c> member in a map value type, or -1.</summary>
+    private static int SpinLockOffsetIn(BtfData btf, uint valueTypeId)
+    {
+        if (valueTypeId == 0) return -1;
+        var value = btf.ResolveModifiers(valueTypeId);
+        if (value.Kind != BtfKind.Struct) return -1;
+        foreach (var member in value.Members)
+        {
+            var type = btf.ResolveModifiers(member.TypeId);
+            if (type.Kind == BtfKind.Struct && type.Name == "bpf_spin_lock") return (int)(member.BitOffset / 8);
+        }
+        return -1;
     }
 }

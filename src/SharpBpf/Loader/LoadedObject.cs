@@ -106,7 +106,7 @@ public sealed class LoadedObject : IDisposable
     {
         for (int i = 0; i < Object.Maps.Count; i++)
         {
-            var definition = WithSpinLock(Object.Maps[i]);
+            var definition = Object.Maps[i];
             try
             {
                 _maps[i] = BpfMap.Create(definition);
@@ -116,27 +116,6 @@ public sealed class LoadedObject : IDisposable
                 throw new BpfLoadException($"map '{definition.Name}' ({definition.Type}): {e.Message}", e);
             }
         }
-    }
-
-    // The ELF loader leaves the lock's place to BTF: a value struct with a bpf_spin_lock member names it.
-    private MapDefinition WithSpinLock(MapDefinition definition)
-    {
-        if (definition.SpinLockOffset >= 0 || definition.BtfValueTypeId == 0 || Object.Btf is not { } btf) return definition;
-        try
-        {
-            var value = btf.ResolveModifiers(definition.BtfValueTypeId);
-            if (value.Kind != BtfKind.Struct) return definition;
-            foreach (var member in value.Members)
-            {
-                var type = btf.ResolveModifiers(member.TypeId);
-                if (type.Kind == BtfKind.Struct && type.Name == "bpf_spin_lock") return definition with { SpinLockOffset = (int)(member.BitOffset / 8) };
-            }
-        }
-        catch (BpfBtfException)
-        {
-            // Malformed value types were already reported by the ELF loader where they matter; no lock then.
-        }
-        return definition;
     }
 
     private LoadedProgram Resolve(BpfProgram program)

@@ -30,8 +30,7 @@ public class FixtureVerificationTests : VerifierTestBase
     {
         var obj = BpfObject.LoadFile(Path.Combine(FixtureDirectory(), file));
         Assert.NotEmpty(obj.Programs);
-        // The ELF loader does not yet read the bpf_spin_lock offset from BTF; spin_lock.c puts the lock first.
-        var maps = obj.Maps.Select(m => file == "spin_lock.o" && m.Name == "shared" ? m with { SpinLockOffset = 0 } : m).ToArray();
+        var maps = obj.Maps;
         foreach (var program in obj.Programs)
         {
             var input = new VerifierInput(program.Bytecode, program.Type, maps, Helpers)
