@@ -13,7 +13,7 @@ namespace SharpBpf.Cli.Commands;
 /// bytecode or assembly text as the raw memory program type (r1 = memory, r2 = its length) and prints r0.
 /// <c>sharpbpf run OBJECT.o [--section S] [--program NAME] [--dump-maps] ...</c> loads an object file (maps created,
 /// standard helpers) and runs one of its raw-memory programs (the global functions of a <c>.text</c>-only object;
-/// default the first), or any program with <c>--raw</c>.
+/// default the first), or any program with <c>--raw</c>. Objects are verified on load unless <c>--no-verify</c> is given.
 /// </summary>
 internal static class RunCommand
 {
@@ -32,9 +32,10 @@ internal static class RunCommand
         var programName = new Option<string?>("--program") { Description = "Object files: the program's name (default: the first of the section)" };
         var dumpMaps = new Option<bool>("--dump-maps") { Description = "Object files: print every map afterwards" };
         var raw = new Option<bool>("--raw") { Description = "Object files: run a typed program (socket, xdp, ...) as the raw memory type anyway" };
+        var noVerify = new Option<bool>("--no-verify") { Description = "Object files: load as trusted code, without the verifier (runtime checks stay on)" };
         var command = new Command("run", "Run an eBPF program on memory and print r0")
         {
-            program, mem, memHex, engine, repeat, json, budget, syntax, section, programName, dumpMaps, raw,
+            program, mem, memHex, engine, repeat, json, budget, syntax, section, programName, dumpMaps, raw, noVerify,
         };
         command.SetAction(parse =>
         {
@@ -54,7 +55,7 @@ internal static class RunCommand
             BpfExecutable executable;
             if (ProgramInput.IsElf(input))
             {
-                obj = ObjectInput.Load(path, input, new LoadOptions { Execution = executionOptions });
+                obj = ObjectInput.Load(path, input, new LoadOptions { Execution = executionOptions, Verify = !parse.GetValue(noVerify) });
                 var chosen = ChooseProgram(obj, path, parse.GetValue(section), parse.GetValue(programName));
                 if (!chosen.IsRawMemory && !parse.GetValue(raw))
                     throw new CliUsageException($"program '{chosen.Name}' is a {chosen.Type} program, which needs that program type's context; run it with --raw to give it the memory instead");

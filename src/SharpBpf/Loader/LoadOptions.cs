@@ -1,6 +1,7 @@
 using SharpBpf.Helpers;
 using SharpBpf.Jit;
 using SharpBpf.Runtime;
+using SharpBpf.Verifier;
 
 namespace SharpBpf.Loader;
 
@@ -8,13 +9,13 @@ namespace SharpBpf.Loader;
 public sealed record LoadOptions
 {
     /// <summary>
-    /// Verify every program before it may run. Defaults to false until the verifier is integrated; until then, true
-    /// makes loading fail rather than run unverified programs.
-    /// TODO(verifier integration): when true, <see cref="LoadedObject"/> calls
-    /// <c>BpfVerifier.Verify(new VerifierInput(program.Source.Bytecode /* pseudo lddw src 5/6 intact */, program.Type,
-    /// obj.Maps, helpers))</c> for each program and refuses the object on the first rejection.
+    /// Verify every program before it may run (the default, as in the kernel's load path). Turning it off is an
+    /// explicit statement that the object is trusted code: its programs then run with only the engines' runtime checks.
     /// </summary>
-    public bool Verify { get; init; }
+    public bool Verify { get; init; } = true;
+
+    /// <summary>Privilege, log level and complexity limit for verification.</summary>
+    public VerifierOptions? Verifier { get; init; }
 
     /// <summary>Clocks, pids, trace output and randomness the standard helpers use; a default one when null.</summary>
     public HelperEnvironment? Environment { get; init; }

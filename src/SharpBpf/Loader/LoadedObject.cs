@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using SharpBpf.Btf;
+using SharpBpf.Verifier;
 using SharpBpf.Elf;
 using SharpBpf.Helpers;
 using SharpBpf.Isa;
@@ -26,7 +27,7 @@ public sealed class LoadedObject : IDisposable
     {
         Object = obj;
         Options = options;
-        Helpers = StandardHelpers.Register(new HelperTable(), options.Environment);
+        Helpers = PacketHelpers.Register(StandardHelpers.Register(new HelperTable(), options.Environment));
         foreach (var helper in options.ExtraHelpers) Helpers.Register(helper);
         _maps = new BpfMap[obj.Maps.Count];
     }
@@ -88,11 +89,8 @@ public sealed class LoadedObject : IDisposable
             loaded.CreateMaps();
             foreach (var program in obj.Programs) loaded._programs.Add(loaded.Resolve(program));
             loaded.Initialize(initializers);
-            // TODO(verifier integration): when Options.Verify, run BpfVerifier.Verify(new VerifierInput(program.Source.Bytecode,
-            // program.Type, obj.Maps, loaded.Helpers)) for each program here and throw BpfLoadException on rejection.
-            // Until then, asking for verification must not silently load unverified programs.
             if (loaded.Options.Verify)
-                throw new BpfLoadException("LoadOptions.Verify is set, but the verifier is not integrated with the loader yet");
+                foreach (var program in loaded._programs) loaded.VerifyProgram(program);
             return loaded;
         }
         catch
@@ -100,6 +98,21 @@ public sealed class LoadedObject : IDisposable
             loaded.Dispose();
             throw;
         }
+    }
+
+    /// <summary>Runs the verifier on the program as the object file gave it (map references still by index).</summary>
+    /// <exception cref="BpfVerifierException">The program is rejected; the message names the instruction and reason.</exception>
+    private void VerifyProgram(LoadedProgram program)
+    {
+        var source = program.Source;
+        var input = new VerifierInput(source.Bytecode, source.Type, Object.Maps, Helpers)
+        {
+            SourceLine = pc => source.SourceLineAt(pc)?.ToString(),
+        };
+        var result = BpfVerifier.Verify(input, Options.Verifier);
+        if (!result.Accepted)
+            throw new BpfVerifierException(result.Error! with { Reason = $"program '{source.Name}' ({source.SectionName}): {result.Error!.Reason}" }, result.Log);
+        program.MarkVerified();
     }
 
     private void CreateMaps()

@@ -58,6 +58,11 @@ public sealed class LoadedProgram
     public BpfSourceLocation? SourceLineAt(int instructionIndex) =>
         Source.SourceLineAt(instructionIndex) is { } line ? new BpfSourceLocation(line.FileName, line.Line, line.Column, line.SourceText) : null;
 
+    /// <summary>True once the verifier has accepted the program (loading verifies unless told not to).</summary>
+    public bool IsVerified { get; private set; }
+
+    internal void MarkVerified() => IsVerified = true;
+
     /// <summary>
     /// Builds an executable with the object's helpers, its maps' memory and source-annotated faults.
     /// <see cref="EngineChoice.Auto"/> falls back to the interpreter (reason in <see cref="SelectedRuntime.FallbackReason"/>)
@@ -72,6 +77,9 @@ public sealed class LoadedProgram
             SourceLines = Source.Lines.Count > 0 ? SourceLineAt : null,
         };
         var options = (jitOptions ?? new JitOptions()) with { Execution = execution };
+        // A verified program may run without per-access checks when the caller asks for it: verification is the
+        // justification the JIT otherwise demands through UnsafeSkipBoundsChecks.
+        if (IsVerified && options.MemoryMode == JitMemoryMode.Unchecked) options = options with { UnsafeSkipBoundsChecks = true };
         return RuntimeSelector.Select(Code, Object.Helpers, engine, options);
     }
 

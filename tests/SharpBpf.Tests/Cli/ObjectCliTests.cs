@@ -93,7 +93,7 @@ public class ObjectCliTests
         try
         {
             File.WriteAllBytes(memory, [10, 20, 30]);
-            var (code, output, _) = Run("run", Fixtures.PathOf("text_only"), "--section", ".text", "--program", "scaled_sum", "--mem", memory, "--dump-maps", "--engine", "interpreter");
+            var (code, output, _) = Run("run", Fixtures.PathOf("text_only"), "--no-verify", "--section", ".text", "--program", "scaled_sum", "--mem", memory, "--dump-maps", "--engine", "interpreter");
             Assert.Equal(0, code);
             var lines = Lines(output);
             Assert.Equal("r0 = 180 (0xb4)", lines[0]);
@@ -111,7 +111,7 @@ public class ObjectCliTests
     [Fact]
     public void RunDefaultsToTheFirstFunctionAndRepeats()
     {
-        var (code, output, _) = Run("run", Fixtures.PathOf("text_only"), "--mem-hex", "01 02", "--repeat", "5", "--json");
+        var (code, output, _) = Run("run", Fixtures.PathOf("text_only"), "--no-verify", "--mem-hex", "01 02", "--repeat", "5", "--json");
         Assert.Equal(0, code);
         using var json = JsonDocument.Parse(output);
         Assert.Equal(3UL, json.RootElement.GetProperty("r0").GetUInt64());
@@ -144,13 +144,24 @@ public class ObjectCliTests
         Assert.Equal(2, code);
         Assert.Contains("SocketFilter", error);
 
-        var fault = Run("run", Fixtures.PathOf("text_only"), "--program", "write_rodata", "--mem-hex", "07");
+        var fault = Run("run", Fixtures.PathOf("text_only"), "--no-verify", "--program", "write_rodata", "--mem-hex", "07");
         Assert.Equal(1, fault.Code);
         Assert.Contains("./text_only.c:37", fault.Error);
         Assert.Contains("read-only", fault.Error);
 
-        var unknown = Run("run", Fixtures.PathOf("text_only"), "--program", "nope");
+        var unknown = Run("run", Fixtures.PathOf("text_only"), "--no-verify", "--program", "nope");
         Assert.Equal(2, unknown.Code);
         Assert.Contains("no program 'nope'", unknown.Error);
+    }
+
+    [Fact]
+    public void RunVerifiesObjectsByDefault()
+    {
+        var (code, output, error) = Run("run", Fixtures.PathOf("text_only"), "--program", "sum_bytes", "--mem-hex", "01 02");
+        Assert.Equal(2, code);
+        Assert.Equal("", output);
+        Assert.Contains("verifier rejected the program", error);
+        Assert.Contains("write_rodata", error);
+        Assert.Contains("./text_only.c:37", error);
     }
 }

@@ -124,7 +124,7 @@ public class CallbackAndFaultTests
     [MemberData(nameof(FixtureRunTests.Engines), MemberType = typeof(FixtureRunTests))]
     public void AForgedMapPointerFaultsAndLeavesHostAndMapsIntact(EngineChoice engine)
     {
-        using var obj = FixtureRunTests.Load("text_only");
+        using var obj = FixtureRunTests.Load("text_only", new LoadOptions { Verify = false });
         var totals = obj.GetMap("totals");
         Assert.Equal(6UL, FixtureRunTests.Run(obj, "sum_bytes", engine, [1, 2, 3]));
         var memory = new byte[8];
@@ -181,10 +181,30 @@ public class CallbackAndFaultTests
     }
 
     [Fact]
-    public void VerifyHookDefaultsOffAndRefusesToPretend()
+    public void Loading_verifies_by_default_and_trusted_code_can_opt_out()
     {
-        Assert.False(new LoadOptions().Verify);
-        var e = Assert.Throws<BpfLoadException>(() => FixtureRunTests.Load("hash_counter", new LoadOptions { Verify = true }));
-        Assert.Contains("verifier", e.Message);
+        Assert.True(new LoadOptions().Verify);
+        var e = Assert.Throws<SharpBpf.Verifier.BpfVerifierException>(() => FixtureRunTests.Load("text_only"));
+        Assert.Contains("write_rodata", e.Message);
+        Assert.Contains("read-only", e.Message);
+        Assert.Equal("./text_only.c:37:38: *(volatile __u32 *)&scale_factor = memory[0];", e.Error.SourceLocation);
+
+        using var trusted = FixtureRunTests.Load("text_only", new LoadOptions { Verify = false });
+        Assert.All(trusted.Programs, p => Assert.False(p.IsVerified));
+        using var verified = FixtureRunTests.Load("hash_counter");
+        Assert.All(verified.Programs, p => Assert.True(p.IsVerified));
+    }
+
+    [Fact]
+    public void Verified_programs_may_run_unchecked_on_the_jit()
+    {
+        using var obj = FixtureRunTests.Load("hash_counter");
+        var program = obj.Programs[0];
+        var selected = program.CreateExecutable(EngineChoice.Jit, new JitOptions { MemoryMode = JitMemoryMode.Unchecked });
+        Assert.Equal("jit", selected.Executable.EngineName);
+        Assert.Equal(JitMemoryMode.Unchecked, ((JitExecutable)selected.Executable).JitOptions.MemoryMode);
+
+        using var trusted = FixtureRunTests.Load("hash_counter", new LoadOptions { Verify = false });
+        Assert.Throws<ArgumentException>(() => trusted.Programs[0].CreateExecutable(EngineChoice.Jit, new JitOptions { MemoryMode = JitMemoryMode.Unchecked }));
     }
 }
