@@ -113,6 +113,7 @@ public abstract class BpfMap : IDisposable
             MapType.ArrayOfMaps => new ArrayOfMapsMap(definition),
             MapType.HashOfMaps => new HashOfMapsMap(definition),
             MapType.BloomFilter => new BloomFilterMap(definition),
+            MapType.DevMap or MapType.DevMapHash or MapType.CpuMap or MapType.XskMap => new ProgramTypes.RedirectMap(definition),
             _ => throw new BpfMapException(definition.Name, $"map type {definition.Type} ({(uint)definition.Type}) is not supported"),
         };
     }

@@ -12,12 +12,16 @@ public static class Errno
     public const int ENOENT = 2;
     /// <summary>Argument too big (index out of range, map full).</summary>
     public const int E2BIG = 7;
+    /// <summary>Bad file descriptor.</summary>
+    public const int EBADF = 9;
     /// <summary>Try again (ring buffer full).</summary>
     public const int EAGAIN = 11;
     /// <summary>Out of memory.</summary>
     public const int ENOMEM = 12;
     /// <summary>Bad address (a helper could not read or write program memory).</summary>
     public const int EFAULT = 14;
+    /// <summary>Permission denied.</summary>
+    public const int EACCES = 13;
     /// <summary>Resource busy.</summary>
     public const int EBUSY = 16;
     /// <summary>Element exists.</summary>

@@ -1,0 +1,187 @@
+using System.Buffers.Binary;
+using SharpBpf.Memory;
+using SharpBpf.Runtime;
+
+namespace SharpBpf.ProgramTypes;
+
+/// <summary>
+/// One packet as a running program sees it: a native frame (headroom, packet, tailroom) and the context struct
+/// pointing into it. Packet helpers reach it through <see cref="RunContext.State"/>; it keeps the context fields,
+/// the run's packet region and the legacy-load packet in step when a helper moves <c>data</c> or
+/// <c>data_end</c>. Created by <see cref="PacketProgram.Run"/> for one run and freed after it.
+/// </summary>
+public sealed class PacketContext : IDisposable
+{
+    /// <summary>Room in front of the packet, as the kernel's <c>XDP_PACKET_HEADROOM</c>.</summary>
+    public const int DefaultHeadroom = 256;
+
+    /// <summary>Bytes of a frame (one page), as XDP drivers give.</summary>
+    public const int DefaultFrameSize = 4096;
+
+    /// <summary>Size of <c>struct xdp_frame</c> that the kernel keeps at the top of the headroom.</summary>
+    internal const int XdpFrameSize = 40;
+
+    /// <summary><c>SKB_DATA_ALIGN(sizeof(struct skb_shared_info))</c>, reserved at the end of a frame.</summary>
+    internal const int SharedInfoSize = 320;
+
+    private readonly NativeBlock _frame;
+    private readonly NativeBlock _context;
+    private RunContext? _run;
+    private int _packetRegionIndex = -1;
+
+    internal PacketContext(PacketLayout layout, PacketInput input, int headroom, int frameSize)
+    {
+        Layout = layout;
+        int length = input.Data.Length;
+        int frame = Math.Max(frameSize, headroom + length + SharedInfoSize);
+        _frame = new NativeBlock(frame);
+        _context = new NativeBlock(layout.NativeSize);
+        HardStart = _frame.Address;
+        HardEnd = _frame.Address + (ulong)(frame - SharedInfoSize);
+        input.Data.Span.CopyTo(_frame.Slice(headroom, length));
+        Data = DataMeta = HardStart + (ulong)headroom;
+        DataEnd = Data + (ulong)length;
+        FillContext(input);
+        WritePointers();
+    }
+
+    /// <summary>The layout of the context struct.</summary>
+    public PacketLayout Layout { get; }
+
+    /// <summary>The program type.</summary>
+    public BpfProgramType ProgramType => Layout.Type;
+
+    /// <summary>Address of the context struct (the program's r1).</summary>
+    public ulong ContextAddress => _context.Address;
+
+    /// <summary>Start of the frame (<c>data_hard_start</c>).</summary>
+    public ulong HardStart { get; }
+
+    /// <summary>Last byte the packet may grow to (frame end less the reserved shared info).</summary>
+    public ulong HardEnd { get; }
+
+    /// <summary>Current <c>data</c>.</summary>
+    public ulong Data { get; private set; }
+
+    /// <summary>Current <c>data_end</c>.</summary>
+    public ulong DataEnd { get; private set; }
+
+    /// <summary>Current <c>data_meta</c> (equal to <see cref="Data"/> when there is no metadata).</summary>
+    public ulong DataMeta { get; private set; }
+
+    /// <summary>Packet length.</summary>
+    public int Length => (int)(DataEnd - Data);
+
+    /// <summary>The packet bytes.</summary>
+    public Span<byte> Packet => _frame.Slice((int)(Data - HardStart), Length);
+
+    /// <summary>The metadata bytes in front of the packet.</summary>
+    public Span<byte> Metadata => _frame.Slice((int)(DataMeta - HardStart), (int)(Data - DataMeta));
+
+    /// <summary>The native context struct (UAPI part and private pointer slots).</summary>
+    public Span<byte> Context => _context.Span;
+
+    /// <summary>Redirect requested by the program, if any.</summary>
+    public RedirectTarget? Redirect { get; internal set; }
+
+    /// <summary>Reads a 32-bit context field at a UAPI offset.</summary>
+    public uint ReadField(int offset) => BinaryPrimitives.ReadUInt32LittleEndian(_context.Slice(offset, 4));
+
+    /// <summary>Attaches the context to a run: the context region, its writable fields, the packet region and the legacy packet.</summary>
+    public void AddRegionsTo(RunContext run)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        _run = run;
+        run.State = this;
+        run.AddRegion(new MemoryRegion(_context.Address, (ulong)Layout.NativeSize, MemoryAccess.Read, "context"));
+        foreach (var (name, offset, size) in Layout.WritableFields)
+            run.AddRegion(new MemoryRegion(_context.Address + (ulong)offset, (ulong)size, MemoryAccess.ReadWrite, $"context field '{name}'"));
+        _packetRegionIndex = run.RegionCount;
+        run.AddRegion(PacketRegion());
+        run.PacketStart = Data;
+        run.PacketLength = (ulong)Length;
+    }
+
+    /// <summary>Moves <c>data_meta</c>, <c>data</c> and <c>data_end</c> (the adjust helpers); updates the context and the run.</summary>
+    internal void SetPointers(ulong dataMeta, ulong data, ulong dataEnd)
+    {
+        DataMeta = dataMeta;
+        Data = data;
+        DataEnd = dataEnd;
+        WritePointers();
+        if (_run is { } run && _packetRegionIndex >= 0 && _packetRegionIndex < run.RegionCount)
+        {
+            run.ReplaceRegion(_packetRegionIndex, PacketRegion());
+            run.PacketStart = Data;
+            run.PacketLength = (ulong)Length;
+        }
+    }
+
+    /// <summary>Frame bytes at <paramref name="address"/> (bounds-checked against the frame).</summary>
+    internal Span<byte> FrameBytes(ulong address, int length) => _frame.Slice(checked((int)(address - HardStart)), length);
+
+    /// <summary>Frees the native memory.</summary>
+    public void Dispose()
+    {
+        _frame.Dispose();
+        _context.Dispose();
+    }
+
+    private MemoryRegion PacketRegion()
+    {
+        // Socket filters may not write the packet (the kernel gives them no direct packet access at all); XDP and tc may.
+        var access = ProgramType == BpfProgramType.SocketFilter ? MemoryAccess.Read : MemoryAccess.ReadWrite;
+        // Metadata sits right in front of data, so one region covers both.
+        return new MemoryRegion(DataMeta, DataEnd - DataMeta, access, "packet");
+    }
+
+    private void WritePointers()
+    {
+        var span = _context.Span;
+        BinaryPrimitives.WriteUInt64LittleEndian(span[Layout.PrivateOffset..], Data);
+        BinaryPrimitives.WriteUInt64LittleEndian(span[(Layout.PrivateOffset + 8)..], DataEnd);
+        BinaryPrimitives.WriteUInt64LittleEndian(span[(Layout.PrivateOffset + 16)..], DataMeta);
+        // The UAPI fields keep the low halves, what an unrewritten 32-bit load would see.
+        BinaryPrimitives.WriteUInt32LittleEndian(span[Layout.DataOffset..], (uint)Data);
+        BinaryPrimitives.WriteUInt32LittleEndian(span[Layout.DataEndOffset..], (uint)DataEnd);
+        BinaryPrimitives.WriteUInt32LittleEndian(span[Layout.DataMetaOffset..], (uint)DataMeta);
+        if (Layout.IsSkb)
+        {
+            BinaryPrimitives.WriteUInt32LittleEndian(span[PacketLayout.SkBuff.Len..], (uint)Length);
+            BinaryPrimitives.WriteUInt32LittleEndian(span[PacketLayout.SkBuff.WireLen..], (uint)Length);
+        }
+    }
+
+    private void FillContext(PacketInput input)
+    {
+        var span = _context.Span;
+        void Put(int offset, uint value) => BinaryPrimitives.WriteUInt32LittleEndian(_context.Slice(offset, 4), value);
+        if (!Layout.IsSkb)
+        {
+            Put(PacketLayout.XdpMd.IngressIfIndex, input.IfIndex);
+            Put(PacketLayout.XdpMd.RxQueueIndex, input.QueueIndex);
+            return;
+        }
+        var data = input.Data.Span;
+        ushort protocol = input.Protocol ?? (data.Length >= 14 ? BinaryPrimitives.ReadUInt16BigEndian(data[12..]) : (ushort)0);
+        Put(PacketLayout.SkBuff.PktType, input.PacketType);
+        Put(PacketLayout.SkBuff.Mark, input.Mark);
+        Put(PacketLayout.SkBuff.QueueMapping, input.QueueIndex);
+        // __be16 in a __u32: the network-order bytes in the low half.
+        Put(PacketLayout.SkBuff.Protocol, BinaryPrimitives.ReverseEndianness(protocol));
+        if (input.VlanTci is { } tci)
+        {
+            Put(PacketLayout.SkBuff.VlanPresent, 1);
+            Put(PacketLayout.SkBuff.VlanTci, tci);
+            Put(PacketLayout.SkBuff.VlanProto, BinaryPrimitives.ReverseEndianness((ushort)0x8100));
+        }
+        Put(PacketLayout.SkBuff.Priority, input.Priority);
+        Put(PacketLayout.SkBuff.IngressIfIndex, input.IngressIfIndex);
+        Put(PacketLayout.SkBuff.IfIndex, input.IfIndex);
+        var cb = input.ControlBlock.Span;
+        for (int i = 0; i < Math.Min(cb.Length, 5); i++) Put(PacketLayout.SkBuff.Cb + 4 * i, cb[i]);
+        Put(PacketLayout.SkBuff.Hash, input.Hash);
+        BinaryPrimitives.WriteUInt64LittleEndian(span[PacketLayout.SkBuff.Tstamp..], input.Timestamp);
+        Put(PacketLayout.SkBuff.GsoSegs, 1);
+    }
+}

@@ -1,0 +1,3 @@
+; type: socket_filter
+; expect: reject 0 UninitializedRegister "R0"
+    exit

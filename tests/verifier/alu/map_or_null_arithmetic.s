@@ -1,0 +1,12 @@
+; type: socket_filter
+; maps: counts hash 4 8 16
+; expect: reject 7 PointerArithmetic
+    r1 = 0
+    *(u32 *)(r10 - 4) = r1
+    r2 = r10
+    r2 += -4
+    ld_pseudo r1, 5, 0
+    call 1
+    r0 += 8
+    r0 = 0
+    exit

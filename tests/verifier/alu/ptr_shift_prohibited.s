@@ -1,0 +1,5 @@
+; type: socket_filter
+; expect: reject 1 PointerArithmetic
+    r0 = r10
+    r0 >>= 1
+    exit

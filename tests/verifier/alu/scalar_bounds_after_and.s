@@ -1,0 +1,6 @@
+; type: socket_filter
+; expect: accept
+    call 7
+    r0 &= 3
+    r0 += 1
+    exit

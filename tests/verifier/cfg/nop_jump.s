@@ -1,0 +1,5 @@
+; type: socket_filter
+; expect: accept
+    r0 = 0
+    goto +0
+    exit

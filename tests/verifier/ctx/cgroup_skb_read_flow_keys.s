@@ -1,0 +1,5 @@
+; type: cgroup_skb
+; expect: reject 0 InvalidContextAccess
+    r2 = *(u64 *)(r1 + 144)
+    r0 = 0
+    exit

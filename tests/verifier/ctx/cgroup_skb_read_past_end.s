@@ -1,0 +1,5 @@
+; type: cgroup_skb
+; expect: reject 0 InvalidContextAccess
+    r2 = *(u32 *)(r1 + 192)
+    r0 = 0
+    exit

@@ -1,0 +1,5 @@
+; type: cgroup_skb
+; expect: accept
+    r2 = *(u32 *)(r1 + 132)
+    r0 = 0
+    exit

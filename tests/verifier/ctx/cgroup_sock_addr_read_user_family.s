@@ -1,0 +1,5 @@
+; type: cgroup_sock_addr
+; expect: accept
+    r2 = *(u32 *)(r1 + 0)
+    r0 = 0
+    exit

@@ -1,0 +1,5 @@
+; type: lwt_out
+; expect: reject 0 InvalidContextAccess
+    r2 = *(u32 *)(r1 + 1)
+    r0 = 0
+    exit

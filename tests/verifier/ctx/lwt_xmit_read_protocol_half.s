@@ -1,0 +1,5 @@
+; type: lwt_xmit
+; expect: accept
+    r2 = *(u16 *)(r1 + 18)
+    r0 = 0
+    exit

@@ -1,0 +1,5 @@
+; type: lwt_xmit
+; expect: reject 0 InvalidContextAccess
+    r2 = *(u64 *)(r1 + 0)
+    r0 = 0
+    exit

@@ -1,0 +1,6 @@
+; type: perf_event
+; expect: reject 1 InvalidContextAccess
+    r2 = 1
+    *(u64 *)(r1 + 176) = r2
+    r0 = 0
+    exit

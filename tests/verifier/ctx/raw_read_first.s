@@ -1,0 +1,6 @@
+; type: raw
+; kernel: skip
+; expect: accept
+    r2 = *(u64 *)(r1 + 0)
+    r0 = 0
+    exit

@@ -1,0 +1,6 @@
+; type: raw_tracepoint
+; expect: reject 1 InvalidContextAccess
+    r2 = 1
+    *(u64 *)(r1 + 0) = r2
+    r0 = 0
+    exit

@@ -1,0 +1,5 @@
+; type: sched_act
+; expect: accept
+    r2 = *(u16 *)(r1 + 18)
+    r0 = 0
+    exit

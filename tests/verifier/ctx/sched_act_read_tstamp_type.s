@@ -1,0 +1,5 @@
+; type: sched_act
+; expect: accept
+    r2 = *(u8 *)(r1 + 180)
+    r0 = 0
+    exit

@@ -1,0 +1,5 @@
+; type: sched_act
+; expect: accept
+    r2 = *(u32 *)(r1 + 160)
+    r0 = 0
+    exit

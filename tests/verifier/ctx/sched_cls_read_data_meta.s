@@ -1,0 +1,5 @@
+; type: sched_cls
+; expect: accept
+    r2 = *(u32 *)(r1 + 140)
+    r0 = 0
+    exit

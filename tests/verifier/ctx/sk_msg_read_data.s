@@ -1,0 +1,5 @@
+; type: sk_msg
+; expect: accept
+    r2 = *(u64 *)(r1 + 0)
+    r0 = 0
+    exit

@@ -1,0 +1,5 @@
+; type: sk_msg
+; expect: reject 0 InvalidContextAccess
+    r2 = *(u32 *)(r1 + 80)
+    r0 = 0
+    exit

@@ -1,0 +1,6 @@
+; type: sk_skb
+; expect: reject 1 InvalidContextAccess
+    r2 = 1
+    *(u32 *)(r1 + 0) = r2
+    r0 = 0
+    exit

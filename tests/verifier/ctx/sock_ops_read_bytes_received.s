@@ -1,0 +1,5 @@
+; type: sock_ops
+; expect: accept
+    r2 = *(u64 *)(r1 + 168)
+    r0 = 0
+    exit

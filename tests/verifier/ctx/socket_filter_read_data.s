@@ -1,0 +1,5 @@
+; type: socket_filter
+; expect: reject 0 InvalidContextAccess
+    r2 = *(u32 *)(r1 + 76)
+    r0 = 0
+    exit

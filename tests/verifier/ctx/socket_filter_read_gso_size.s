@@ -1,0 +1,5 @@
+; type: socket_filter
+; expect: accept
+    r2 = *(u32 *)(r1 + 176)
+    r0 = 0
+    exit

@@ -1,0 +1,5 @@
+; type: socket_filter
+; expect: reject 0 InvalidContextAccess
+    r2 = *(u64 *)(r1 + 152)
+    r0 = 0
+    exit

@@ -1,0 +1,5 @@
+; type: xdp
+; expect: accept
+    r2 = *(u32 *)(r1 + 0)
+    r0 = 2
+    exit

@@ -1,0 +1,5 @@
+; type: xdp
+; expect: reject 0 InvalidContextAccess
+    r2 = *(u64 *)(r1 + 0)
+    r0 = 2
+    exit

@@ -1,0 +1,5 @@
+; type: xdp
+; expect: reject 0 InvalidContextAccess
+    r2 = *(u32 *)(r1 + 2)
+    r0 = 2
+    exit

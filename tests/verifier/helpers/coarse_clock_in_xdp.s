@@ -1,0 +1,5 @@
+; type: xdp
+; expect: accept
+    call 160
+    r0 = 2
+    exit

@@ -1,0 +1,11 @@
+; type: socket_filter
+; maps: vals array 4 16 4
+; privileged: false
+; kernel: skip
+; expect: reject 4 HelperArgument
+    r2 = r10
+    r2 += -4
+    ld_pseudo r1, 5, 0
+    call 1
+    r0 = 0
+    exit

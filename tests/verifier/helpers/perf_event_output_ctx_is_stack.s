@@ -1,0 +1,13 @@
+; type: socket_filter
+; maps: events perf_event_array 4 4 4
+; expect: reject 9 HelperArgument
+    *(u64 *)(r10 - 8) = 1
+    r1 = r10
+    ld_pseudo r2, 5, 0
+    r3 = 0xffffffff ll
+    r4 = r10
+    r4 += -8
+    r5 = 8
+    call 25
+    r0 = 0
+    exit

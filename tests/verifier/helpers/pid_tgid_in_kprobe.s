@@ -1,0 +1,5 @@
+; type: kprobe
+; expect: accept
+    call 14
+    r0 = 0
+    exit

@@ -1,0 +1,11 @@
+; type: socket_filter
+; expect: accept
+    call 7
+    r2 = r0
+    r2 &= 15
+    r1 = r10
+    r1 += -16
+    r3 = 0
+    call 113
+    r0 = 0
+    exit

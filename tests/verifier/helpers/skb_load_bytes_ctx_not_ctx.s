@@ -1,0 +1,10 @@
+; type: socket_filter
+; expect: reject 5 HelperArgument
+    r1 = r10
+    r2 = 0
+    r3 = r10
+    r3 += -8
+    r4 = 8
+    call 26
+    r0 = 0
+    exit

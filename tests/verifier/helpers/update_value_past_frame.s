@@ -1,0 +1,13 @@
+; type: socket_filter
+; maps: counts hash 4 8 16
+; expect: reject 8 HelperArgument
+    *(u32 *)(r10 - 4) = 1
+    r2 = r10
+    r2 += -4
+    r3 = r10
+    r3 += -4
+    ld_pseudo r1, 5, 0
+    r4 = 0
+    call 2
+    r0 = 0
+    exit

@@ -1,0 +1,13 @@
+; type: socket_filter
+; maps: vals array 4 16 4
+; privileged: false
+; kernel: skip
+; expect: accept
+    r1 = 0
+    *(u32 *)(r10 - 4) = r1
+    r2 = r10
+    r2 += -4
+    ld_pseudo r1, 5, 0
+    call 1
+    r0 = 0
+    exit

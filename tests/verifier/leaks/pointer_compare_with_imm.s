@@ -1,0 +1,8 @@
+; type: socket_filter
+; privileged: false
+; kernel: skip
+; expect: reject 1 PointerComparison
+    r0 = 0
+    if r1 > 100 goto l
+l:
+    exit

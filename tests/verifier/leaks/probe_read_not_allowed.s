@@ -1,0 +1,11 @@
+; type: socket_filter
+; privileged: false
+; kernel: skip
+; expect: reject 4 HelperNotAllowed
+    r1 = r10
+    r1 += -8
+    r2 = 8
+    r3 = 0
+    call 113
+    r0 = 0
+    exit

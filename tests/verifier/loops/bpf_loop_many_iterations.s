@@ -1,0 +1,14 @@
+; note: bpf_loop verifies the callback once, whatever the count
+; type: socket_filter
+; kernel: skip
+; expect: accept
+    r1 = 1000000
+    ld_pseudo r2, 4, 6
+    r3 = 0
+    r4 = 0
+    call 181
+    r0 = 0
+    exit
+cb:
+    r0 = 0
+    exit

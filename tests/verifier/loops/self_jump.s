@@ -1,0 +1,5 @@
+; type: socket_filter
+; expect: reject * InfiniteLoop
+    r0 = 0
+l:
+    goto l

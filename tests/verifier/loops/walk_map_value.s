@@ -1,0 +1,22 @@
+; type: socket_filter
+; maps: vals array 4 16 4
+; expect: accept
+    r1 = 0
+    *(u32 *)(r10 - 4) = r1
+    r2 = r10
+    r2 += -4
+    ld_pseudo r1, 5, 0
+    call 1
+    if r0 == 0 goto out
+    r6 = r0
+    r7 = 0
+l:
+    r1 = r6
+    r1 += r7
+    r2 = *(u8 *)(r1 + 0)
+    r7 += 1
+    if r7 < 16 goto l
+
+out:
+    r0 = 0
+    exit

@@ -1,0 +1,5 @@
+; type: socket_filter
+; expect: accept
+    r6 = r1
+    r0 = *(u16 *)skb[12]
+    exit

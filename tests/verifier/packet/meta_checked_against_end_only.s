@@ -1,0 +1,13 @@
+; note: metadata is bounded by data, not data_end
+; type: xdp
+; expect: reject 6 PacketAccessUnchecked
+    r2 = *(u32 *)(r1 + 0)
+    r3 = *(u32 *)(r1 + 4)
+    r4 = *(u32 *)(r1 + 8)
+    r5 = r4
+    r5 += 4
+    if r5 > r3 goto out
+    r0 = *(u32 *)(r4 + 0)
+out:
+    r0 = 2
+    exit

@@ -1,0 +1,12 @@
+; type: xdp
+; expect: accept
+    r2 = *(u32 *)(r1 + 0)
+    r3 = *(u32 *)(r1 + 4)
+    r4 = r2
+    r4 += 14
+    if r4 > r3 goto out
+    r5 = 7
+    *(u32 *)(r2 + 4) = r5
+out:
+    r0 = 2
+    exit

@@ -1,0 +1,9 @@
+; type: socket_filter
+; maps: rb ringbuf 0 0 4096
+; expect: reject 6 ReferenceLeak
+    ld_pseudo r1, 5, 0
+    r2 = 8
+    r3 = 0
+    call 131
+    r0 = 0
+    exit

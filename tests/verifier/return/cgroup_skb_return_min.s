@@ -1,0 +1,4 @@
+; type: cgroup_skb
+; expect: accept
+    r0 = 0
+    exit

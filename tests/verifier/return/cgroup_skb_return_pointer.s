@@ -1,0 +1,4 @@
+; type: cgroup_skb
+; expect: reject 1 InvalidReturnValue
+    r0 = r1
+    exit

@@ -1,0 +1,4 @@
+; type: cgroup_sock_addr
+; expect: accept
+    r0 = 1
+    exit

@@ -1,0 +1,4 @@
+; type: cgroup_sock
+; expect: accept
+    r0 = 1
+    exit

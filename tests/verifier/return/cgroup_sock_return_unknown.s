@@ -1,0 +1,4 @@
+; type: cgroup_sock
+; expect: reject 1 InvalidReturnValue
+    call 7
+    exit

@@ -1,0 +1,3 @@
+; type: kprobe
+; expect: reject 0 UninitializedRegister
+    exit

@@ -1,0 +1,4 @@
+; type: kprobe
+; expect: accept
+    call 7
+    exit

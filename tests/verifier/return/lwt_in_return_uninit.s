@@ -1,0 +1,3 @@
+; type: lwt_in
+; expect: reject 0 UninitializedRegister
+    exit

@@ -1,0 +1,4 @@
+; type: lwt_in
+; expect: accept
+    call 7
+    exit

@@ -1,0 +1,3 @@
+; type: lwt_xmit
+; expect: reject 0 UninitializedRegister
+    exit

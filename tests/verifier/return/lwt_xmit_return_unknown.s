@@ -1,0 +1,4 @@
+; type: lwt_xmit
+; expect: accept
+    call 7
+    exit

@@ -1,0 +1,3 @@
+; type: perf_event
+; expect: reject 0 UninitializedRegister
+    exit

@@ -1,0 +1,4 @@
+; type: perf_event
+; expect: accept
+    call 7
+    exit

@@ -1,0 +1,5 @@
+; type: raw
+; kernel: skip
+; expect: accept
+    call 7
+    exit

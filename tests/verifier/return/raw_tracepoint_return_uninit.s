@@ -1,0 +1,3 @@
+; type: raw_tracepoint
+; expect: reject 0 UninitializedRegister
+    exit

@@ -1,0 +1,4 @@
+; type: raw_tracepoint
+; expect: accept
+    call 7
+    exit

@@ -1,0 +1,3 @@
+; type: sched_act
+; expect: reject 0 UninitializedRegister
+    exit

@@ -1,0 +1,4 @@
+; type: sched_act
+; expect: accept
+    call 7
+    exit

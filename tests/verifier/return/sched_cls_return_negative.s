@@ -1,0 +1,4 @@
+; type: sched_cls
+; expect: accept
+    r0 = -1
+    exit

@@ -1,0 +1,3 @@
+; type: sched_cls
+; expect: reject 0 UninitializedRegister
+    exit

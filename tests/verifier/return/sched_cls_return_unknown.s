@@ -1,0 +1,4 @@
+; type: sched_cls
+; expect: accept
+    call 7
+    exit

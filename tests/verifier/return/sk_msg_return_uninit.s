@@ -1,0 +1,3 @@
+; type: sk_msg
+; expect: reject 0 UninitializedRegister
+    exit

@@ -1,0 +1,4 @@
+; type: sk_msg
+; expect: accept
+    call 7
+    exit

@@ -1,0 +1,3 @@
+; type: sk_skb
+; expect: reject 0 UninitializedRegister
+    exit

@@ -1,0 +1,4 @@
+; type: sk_skb
+; expect: accept
+    call 7
+    exit

@@ -1,0 +1,8 @@
+; type: sock_ops
+; expect: accept
+    call 7
+    if r0 > 1 goto fix
+    exit
+fix:
+    r0 = 0
+    exit

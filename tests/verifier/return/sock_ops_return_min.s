@@ -1,0 +1,4 @@
+; type: sock_ops
+; expect: accept
+    r0 = 0
+    exit

@@ -1,0 +1,4 @@
+; type: socket_filter
+; expect: accept
+    call 7
+    exit

@@ -1,0 +1,3 @@
+; type: tracepoint
+; expect: reject 0 UninitializedRegister
+    exit

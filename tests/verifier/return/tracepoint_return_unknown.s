@@ -1,0 +1,4 @@
+; type: tracepoint
+; expect: accept
+    call 7
+    exit

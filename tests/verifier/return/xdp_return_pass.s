@@ -1,0 +1,4 @@
+; type: xdp
+; expect: accept
+    r0 = 2
+    exit

@@ -1,0 +1,3 @@
+; type: xdp
+; expect: reject 0 UninitializedRegister
+    exit

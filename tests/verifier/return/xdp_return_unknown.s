@@ -1,0 +1,4 @@
+; type: xdp
+; expect: accept
+    call 7
+    exit

@@ -1,0 +1,7 @@
+; type: socket_filter
+; privileged: false
+; kernel: skip
+; expect: reject 1 InvalidMemoryAccess
+    *(u64 *)(r10 - 8) = 1
+    r0 = *(u64 *)(r10 - 16)
+    exit
