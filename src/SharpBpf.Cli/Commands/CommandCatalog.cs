@@ -12,5 +12,6 @@ internal static class CommandCatalog
         RunCommand.Create(console),
         InspectCommand.Create(console),
         ConformancePluginCommand.Create(console),
+        GenCommand.Create(console),
     ];
 }

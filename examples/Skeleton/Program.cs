@@ -1,0 +1,3 @@
+using SharpBpf.Examples.Skeleton;
+
+FlowDemo.Run(Console.Out);
