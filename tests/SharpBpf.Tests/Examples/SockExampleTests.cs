@@ -66,7 +66,7 @@ public sealed class SockExampleTests(ITestOutputHelper output)
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public void Live_loopback_traffic_is_counted_twice_per_packet(bool elf)
+    public async Task Live_loopback_traffic_is_counted_twice_per_packet(bool elf)
     {
         LiveCapture capture;
         try
@@ -97,17 +97,17 @@ public sealed class SockExampleTests(ITestOutputHelper output)
         listener.Start();
         using (var client = new TcpClient())
         {
-            client.Connect(IPAddress.Loopback, ((IPEndPoint)listener.LocalEndpoint).Port);
-            using var accepted = listener.AcceptTcpClient();
+            await client.ConnectAsync(IPAddress.Loopback, ((IPEndPoint)listener.LocalEndpoint).Port);
+            using var accepted = await listener.AcceptTcpClientAsync();
         }
 
         // On lo every packet is seen twice (PACKET_OUTGOING and PACKET_HOST), so 7 datagrams count at least 14, and a
         // TCP connect (SYN, SYN-ACK, ACK) at least 6.
         var deadline = DateTime.UtcNow.AddSeconds(10);
         while (DateTime.UtcNow < deadline && (counter.Count(SockCounter.IPPROTO_UDP) < 2 * datagrams || counter.Count(SockCounter.IPPROTO_TCP) < 6))
-            Thread.Sleep(50);
+            await Task.Delay(50);
         stop.Cancel();
-        pump.Wait();
+        await pump;
         output.WriteLine(counter.Format());
         Assert.True(counter.Count(SockCounter.IPPROTO_UDP) >= 2 * datagrams, counter.Format());
         Assert.True(counter.Count(SockCounter.IPPROTO_TCP) >= 6, counter.Format());

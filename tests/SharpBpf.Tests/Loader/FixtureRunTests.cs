@@ -381,7 +381,7 @@ public class FixtureRunTests
         // Its packet pointers need the XDP runtime (another component); loading resolves it for any engine.
         using var obj = Load("xdp_drop");
         var program = obj.GetProgram("xdp_drop_non_ip");
-        Assert.Equal(ProgramTypes.BpfProgramType.Xdp, program.Type);
+        Assert.Equal(SharpBpf.ProgramTypes.BpfProgramType.Xdp, program.Type);
         Assert.Empty(program.MapReferences);
         Assert.NotNull(program.CreateExecutable(EngineChoice.Auto).Executable);
     }
