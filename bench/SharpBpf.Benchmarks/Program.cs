@@ -9,10 +9,12 @@ switch (suite)
     case "maps":
         MapBenchmarks.Run(args[1..]);
         return 0;
+    case "packets":
+        return PacketBenchmarks.Run(args.AsSpan(1));
     case "objects":
         return ObjectBenchmarks.Run(args.AsSpan(1));
     default:
         Console.Error.WriteLine("usage: dotnet run -c Release --project bench/SharpBpf.Benchmarks -- <suite> [options]");
-        Console.Error.WriteLine("suites: interpreter [samples], maps [BenchmarkDotNet options], objects");
+        Console.Error.WriteLine("suites: interpreter [samples], maps [BenchmarkDotNet options], objects, packets [samples] [live]");
         return 2;
 }
