@@ -24,8 +24,14 @@ public sealed class PacketContext : IDisposable
     /// <summary><c>SKB_DATA_ALIGN(sizeof(struct skb_shared_info))</c>, reserved at the end of a frame.</summary>
     internal const int SharedInfoSize = 320;
 
+    private const int PooledContextSize = 256;
+    [ThreadStatic] private static NativeBlock? t_frame;
+    [ThreadStatic] private static NativeBlock? t_context;
+    [ThreadStatic] private static bool t_pooledInUse;
+
     private readonly NativeBlock _frame;
     private readonly NativeBlock _context;
+    private readonly bool _pooled;
     private RunContext? _run;
     private int _packetRegionIndex = -1;
 
@@ -34,10 +40,31 @@ public sealed class PacketContext : IDisposable
         Layout = layout;
         int length = input.Data.Length;
         int frame = Math.Max(frameSize, headroom + length + SharedInfoSize);
-        _frame = new NativeBlock(frame);
-        _context = new NativeBlock(layout.NativeSize);
+        // One frame and context per thread are reused: allocating native memory per packet costs more than the run.
+        _pooled = !t_pooledInUse && layout.NativeSize <= PooledContextSize;
+        if (_pooled)
+        {
+            t_pooledInUse = true;
+            if (t_frame is null || t_frame.Length < frame)
+            {
+                t_frame?.Dispose();
+                t_frame = new NativeBlock(frame);
+            }
+            t_context ??= new NativeBlock(PooledContextSize);
+            _frame = t_frame;
+            _context = t_context;
+            // No bytes of an earlier packet may show through headroom, tailroom or context.
+            _frame.Slice(0, frame).Clear();
+            _context.Slice(0, layout.NativeSize).Clear();
+        }
+        else
+        {
+            _frame = new NativeBlock(frame);
+            _context = new NativeBlock(layout.NativeSize);
+        }
         HardStart = _frame.Address;
         HardEnd = _frame.Address + (ulong)(frame - SharedInfoSize);
+        FrameLength = frame;
         input.Data.Span.CopyTo(_frame.Slice(headroom, length));
         Data = DataMeta = HardStart + (ulong)headroom;
         DataEnd = Data + (ulong)length;
@@ -60,6 +87,9 @@ public sealed class PacketContext : IDisposable
     /// <summary>Last byte the packet may grow to (frame end less the reserved shared info).</summary>
     public ulong HardEnd { get; }
 
+    /// <summary>Bytes of the frame in use.</summary>
+    public int FrameLength { get; }
+
     /// <summary>Current <c>data</c>.</summary>
     public ulong Data { get; private set; }
 
@@ -79,7 +109,7 @@ public sealed class PacketContext : IDisposable
     public Span<byte> Metadata => _frame.Slice((int)(DataMeta - HardStart), (int)(Data - DataMeta));
 
     /// <summary>The native context struct (UAPI part and private pointer slots).</summary>
-    public Span<byte> Context => _context.Span;
+    public Span<byte> Context => _context.Slice(0, Layout.NativeSize);
 
     /// <summary>Redirect requested by the program, if any.</summary>
     public RedirectTarget? Redirect { get; internal set; }
@@ -120,9 +150,14 @@ public sealed class PacketContext : IDisposable
     /// <summary>Frame bytes at <paramref name="address"/> (bounds-checked against the frame).</summary>
     internal Span<byte> FrameBytes(ulong address, int length) => _frame.Slice(checked((int)(address - HardStart)), length);
 
-    /// <summary>Frees the native memory.</summary>
+    /// <summary>Frees the native memory (or hands the thread's pooled frame back).</summary>
     public void Dispose()
     {
+        if (_pooled)
+        {
+            t_pooledInUse = false;
+            return;
+        }
         _frame.Dispose();
         _context.Dispose();
     }

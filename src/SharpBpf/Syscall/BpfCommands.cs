@@ -66,11 +66,12 @@ public sealed record VerificationOutcome(bool Accepted, string Log, int Errno = 
 /// <summary>What a verifier needs to check a program at <c>BPF_PROG_LOAD</c>.</summary>
 /// <param name="Code">The program with map references resolved to live maps (<c>lddw</c> src 0 holding map handles or value addresses).</param>
 /// <param name="OriginalCode">The program as submitted (pseudo <c>lddw</c>s with fds).</param>
+/// <param name="IndexedCode">The program with each map fd of a pseudo <c>lddw</c> (src 1, 2) replaced by its index in <paramref name="Maps"/>, the form <c>SharpBpf.Verifier.BpfVerifier</c> checks.</param>
 /// <param name="Type">The program type.</param>
 /// <param name="Maps">The maps the program references, in first-use order.</param>
 /// <param name="Helpers">The helpers available to it.</param>
 /// <param name="LogLevel">The requested log level.</param>
-public sealed record VerificationRequest(Bytecode Code, Bytecode OriginalCode, BpfProgramType Type, IReadOnlyList<BpfMap> Maps, HelperTable Helpers, uint LogLevel);
+public sealed record VerificationRequest(Bytecode Code, Bytecode OriginalCode, Bytecode IndexedCode, BpfProgramType Type, IReadOnlyList<BpfMap> Maps, HelperTable Helpers, uint LogLevel);
 
 /// <summary>
 /// The verifier as <see cref="BpfSystem"/> calls it during <c>BPF_PROG_LOAD</c> (after map resolution and the

@@ -168,6 +168,7 @@ public sealed class BpfSystem : IDisposable
         }
 
         var used = new List<SystemMap>();
+        var indexByFd = new Dictionary<int, int>();
         bool wrongKind = false;
         Bytecode code;
         try
@@ -183,6 +184,7 @@ public sealed class BpfSystem : IDisposable
                         return null;
                     }
                     if (!used.Contains(map)) used.Add(map);
+                    indexByFd[fd] = used.IndexOf(map);
                     return map.Map;
                 }
             }, MapReferenceResolver.PseudoMapFd, MapReferenceResolver.PseudoMapValue);
@@ -195,7 +197,11 @@ public sealed class BpfSystem : IDisposable
 
         if (Verifier is { } verifier)
         {
-            var outcome = verifier.Verify(new VerificationRequest(code, original, attributes.Type, used.Select(m => m.Map).ToArray(), Helpers, attributes.LogLevel));
+            var indexed = original.Instructions.ToArray();
+            for (int i = 0; i < indexed.Length; i++)
+                if (original.FormAt(i) is { IsWide: true } && indexed[i].Src is MapReferenceResolver.PseudoMapFd or MapReferenceResolver.PseudoMapValue)
+                    indexed[i] = indexed[i].WithImmediate(indexByFd[indexed[i].Immediate]);
+            var outcome = verifier.Verify(new VerificationRequest(code, original, Bytecode.FromInstructions(indexed), attributes.Type, used.Select(m => m.Map).ToArray(), Helpers, attributes.LogLevel));
             if (outcome.Log.Length > 0) log.Append(outcome.Log);
             if (!outcome.Accepted) return Failed(outcome.Errno < 0 ? outcome.Errno : -Errno.EACCES, "verifier rejected the program");
         }

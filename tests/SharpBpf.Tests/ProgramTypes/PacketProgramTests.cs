@@ -94,6 +94,31 @@ public class PacketProgramTests
         Assert.Equal([.. s_udp, .. new byte[10]], result.Packet);
     }
 
+    [Fact]
+    public void Headroom_of_a_reused_frame_shows_nothing_of_earlier_packets()
+    {
+        // Grows the head by 16 bytes, returns what was there, then leaves 0xff bytes behind for the next run.
+        var program = Packets.Assemble(BpfProgramType.Xdp, """
+            r6 = r1
+            r2 = -16
+            call 44
+            r2 = *(u32 *)(r6 + 0)
+            r3 = *(u32 *)(r6 + 4)
+            r4 = r2
+            r4 += 16
+            if r4 > r3 goto out
+            r0 = *(u64 *)(r2 + 0)
+            *(u64 *)(r2 + 0) = -1
+            *(u64 *)(r2 + 8) = -1
+            exit
+            out:
+            r0 = 99
+            exit
+            """, EngineChoice.Interpreter);
+        Assert.Equal(0ul, program.Run(new PacketInput(s_udp)).ReturnValue);
+        Assert.Equal(0ul, program.Run(new PacketInput(s_udp)).ReturnValue);
+    }
+
     [Theory]
     [MemberData(nameof(Packets.Engines), MemberType = typeof(Packets))]
     public void Reads_past_data_end_and_context_writes_fault(EngineChoice engine)

@@ -304,3 +304,36 @@ public class BpfSystemTests
         Assert.Equal(100, system.OpenFdCount);
     }
 }
+
+public class KernelVerifierTests
+{
+    [Fact]
+    public void Rejected_programs_get_eacces_and_the_log()
+    {
+        using var system = new BpfSystem { Verifier = new KernelVerifier() };
+        var result = system.ProgLoad(new ProgLoadAttributes { Type = BpfProgramType.SocketFilter, Instructions = Assembler.AssembleInstructions("r0 = r2\nexit", AsmSyntax.Llvm), LogLevel = 1 });
+        Assert.Equal(-Errno.EACCES, result.Code);
+        Assert.Contains("r2", result.Value!.Log);
+    }
+
+    [Fact]
+    public void A_clang_object_loads_through_map_fds_like_libbpf_does()
+    {
+        using var system = new BpfSystem { Verifier = new KernelVerifier() };
+        var obj = SharpBpf.Elf.BpfObject.LoadFile(Packets.FixturePath("xdp_counter"));
+        int[] fds = obj.Maps.Select(system.MapCreate).ToArray();
+        Assert.All(fds, fd => Assert.True(fd >= 3));
+        var program = obj.Programs.Single();
+        var instructions = program.Bytecode.Instructions.ToArray();
+        for (int i = 0; i < instructions.Length; i++)
+            if (program.Bytecode.FormAt(i) is { IsWide: true } && instructions[i].Src == SharpBpf.Skeleton.MapReferenceResolver.PseudoMapIndex)
+                instructions[i] = instructions[i].WithSrc(SharpBpf.Skeleton.MapReferenceResolver.PseudoMapFd).WithImmediate(fds[instructions[i].Immediate]);
+        var load = system.ProgLoad(new ProgLoadAttributes { Type = BpfProgramType.Xdp, Instructions = instructions, License = obj.License ?? "", Name = "xdp_count" });
+        Assert.True(load.IsSuccess, load.Value?.Log);
+        var run = system.ProgTestRun(new ProgTestRunAttributes { ProgramFd = load.Code, DataIn = Packets.Ipv4(Packets.Udp, 1, 2, 3, 9), Repeat = 2 });
+        Assert.Equal((ulong)XdpAction.Drop, run.Value!.ReturnValue);
+        var count = new byte[8];
+        Assert.Equal(0, system.MapLookupElem(fds[obj.FindMap("proto_counts")], BitConverter.GetBytes((uint)Packets.Udp), count));
+        Assert.Equal(2ul, BitConverter.ToUInt64(count));
+    }
+}
