@@ -69,15 +69,15 @@ public sealed class PacketPump
         return type switch
         {
             BpfProgramType.SocketFilter => r0 == 0 ? "dropped" : r0 < (uint)packetLength ? "truncated" : "kept",
-            BpfProgramType.Xdp => Enum.IsDefined(result.XdpAction) ? "XDP_" + result.XdpAction.ToString().ToUpperInvariant() : $"XDP_{r0}",
-            _ => result.TcAction switch
-            {
-                TcAction.Unspecified => "TC_ACT_UNSPEC",
-                TcAction action when Enum.IsDefined(action) => "TC_ACT_" + action.ToString().ToUpperInvariant(),
-                _ => $"TC_ACT_{(int)r0}",
-            },
+            BpfProgramType.Xdp => r0 < (uint)s_xdpNames.Length ? s_xdpNames[r0] : $"XDP_{r0}",
+            _ => r0 + 1 < (uint)s_tcNames.Length ? s_tcNames[r0 + 1] : $"TC_ACT_{(int)r0}",
         };
     }
+
+    // Indexed by r0 (XDP) and r0 + 1 (tc, from TC_ACT_UNSPEC = -1): named once, not per packet.
+    private static readonly string[] s_xdpNames = ["XDP_ABORTED", "XDP_DROP", "XDP_PASS", "XDP_TX", "XDP_REDIRECT"];
+    private static readonly string[] s_tcNames =
+        ["TC_ACT_UNSPEC", "TC_ACT_OK", "TC_ACT_RECLASSIFY", "TC_ACT_SHOT", "TC_ACT_PIPE", "TC_ACT_STOLEN", "TC_ACT_QUEUED", "TC_ACT_REPEAT", "TC_ACT_REDIRECT", "TC_ACT_TRAP"];
 
     /// <summary>
     /// True when the packet goes on after the program: XDP_PASS or XDP_TX (the possibly modified packet), tc
