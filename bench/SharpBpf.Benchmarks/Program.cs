@@ -9,6 +9,8 @@ switch (suite)
     case "maps":
         MapBenchmarks.Run(args[1..]);
         return 0;
+    case "packets":
+        return PacketBenchmarks.Run(args.AsSpan(1));
     case "objects":
         return ObjectBenchmarks.Run(args.AsSpan(1));
     case "verifier":
@@ -17,6 +19,6 @@ switch (suite)
         return NativeComparisonBenchmarks.Run(args.AsSpan(1));
     default:
         Console.Error.WriteLine("usage: dotnet run -c Release --project bench/SharpBpf.Benchmarks -- <suite> [options]");
-        Console.Error.WriteLine("suites: interpreter [samples], maps [BenchmarkDotNet options], objects, verifier [samples], native [samples | overhead]");
+        Console.Error.WriteLine("suites: interpreter [samples], maps [BenchmarkDotNet options], objects, verifier [samples], native [samples | overhead], packets [samples] [live]");
         return 2;
 }

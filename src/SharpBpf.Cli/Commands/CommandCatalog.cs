@@ -10,6 +10,7 @@ internal static class CommandCatalog
         AsmCommand.Create(console),
         DisasmCommand.Create(console),
         RunCommand.Create(console),
+        AttachCommand.Create(console),
         InspectCommand.Create(console),
         ConformancePluginCommand.Create(console),
         VerifyCommand.Create(console),

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using SharpBpf.Attach;
 using SharpBpf.Jit;
 using SharpBpf.Loader;
 using SharpBpf.Runtime;
@@ -13,7 +14,9 @@ namespace SharpBpf.Cli.Commands;
 /// bytecode or assembly text as the raw memory program type (r1 = memory, r2 = its length) and prints r0.
 /// <c>sharpbpf run OBJECT.o [--section S] [--program NAME] [--dump-maps] ...</c> loads an object file (maps created,
 /// standard helpers) and runs one of its raw-memory programs (the global functions of a <c>.text</c>-only object;
-/// default the first), or any program with <c>--raw</c>. Objects are verified on load unless <c>--no-verify</c> is given.
+/// default the first), or any program with <c>--raw</c>. <c>sharpbpf run OBJECT.o --section S --pcap FILE [--out FILE.pcap]</c>
+/// runs a socket filter, XDP or tc program on every packet of a capture and prints the verdict counts and the maps.
+/// Objects are verified on load unless <c>--no-verify</c> is given.
 /// </summary>
 internal static class RunCommand
 {
@@ -33,9 +36,11 @@ internal static class RunCommand
         var dumpMaps = new Option<bool>("--dump-maps") { Description = "Object files: print every map afterwards" };
         var raw = new Option<bool>("--raw") { Description = "Object files: run a typed program (socket, xdp, ...) as the raw memory type anyway" };
         var noVerify = new Option<bool>("--no-verify") { Description = "Object files: load as trusted code, without the verifier (runtime checks stay on)" };
+        var pcap = new Option<string?>("--pcap") { Description = "Object files: run a socket filter, XDP or tc program on every packet of this pcap/pcapng file" };
+        var outFile = new Option<string?>("--out") { Description = "With --pcap: write the packets that pass (XDP_PASS/XDP_TX, TC_ACT_OK, socket filter kept/truncated) to this pcap file" };
         var command = new Command("run", "Run an eBPF program on memory and print r0")
         {
-            program, mem, memHex, engine, repeat, json, budget, syntax, section, programName, dumpMaps, raw, noVerify,
+            program, mem, memHex, engine, repeat, json, budget, syntax, section, programName, dumpMaps, raw, noVerify, pcap, outFile,
         };
         command.SetAction(parse =>
         {
@@ -51,6 +56,15 @@ internal static class RunCommand
             if (instructionBudget < 0) throw new CliUsageException("--budget must be 0 or more");
             string engineName = parse.GetValue(engine)!;
             var executionOptions = new ExecutionOptions { InstructionBudget = instructionBudget };
+            if (parse.GetValue(outFile) is not null && parse.GetValue(pcap) is null) throw new CliUsageException("--out needs --pcap");
+            if (parse.GetValue(pcap) is { } capturePath)
+            {
+                if (!ProgramInput.IsElf(input)) throw new CliUsageException("--pcap runs a program of an object file; PROGRAM is not an ELF object");
+                if (memory.Length > 0 || runs > 0 || parse.GetValue(raw)) throw new CliUsageException("--pcap cannot be combined with --mem, --mem-hex, --repeat or --raw");
+                using var loaded = ObjectInput.Load(path, input, new LoadOptions { Execution = executionOptions, Verify = !parse.GetValue(noVerify) });
+                var chosen = PacketCli.Choose(loaded, path, parse.GetValue(section), parse.GetValue(programName));
+                return RunCapture(console, loaded, PacketCli.Create(chosen, engineName, console), capturePath, parse.GetValue(outFile), parse.GetValue(json));
+            }
             LoadedObject? obj = null;
             BpfExecutable executable;
             if (ProgramInput.IsElf(input))
@@ -106,6 +120,73 @@ internal static class RunCommand
             return CliApp.Success;
         });
         return command;
+    }
+
+    /// <summary>
+    /// Runs the program on every packet of the capture, writes the passing ones to <paramref name="outPath"/>, prints
+    /// the verdicts and the maps. A corrupt record stops the run after the packets before it were processed and
+    /// reported; its error then exits 2.
+    /// </summary>
+    private static int RunCapture(CliConsole console, LoadedObject obj, ProgramTypes.PacketProgram program, string capturePath, string? outPath, bool json)
+    {
+        var pump = new PacketPump(program);
+        using var reader = CaptureFile.Open(capturePath);
+        PcapWriter? writer = null;
+        BpfCaptureException? corrupt = null;
+        bool showProgress = ReferenceEquals(console.Error, Console.Error) && !Console.IsErrorRedirected;
+        var clock = Stopwatch.StartNew();
+        long nextProgress = 500;
+        try
+        {
+            while (true)
+            {
+                PacketRecord record;
+                try
+                {
+                    if (!reader.TryReadNext(out record)) break;
+                }
+                catch (BpfCaptureException e)
+                {
+                    corrupt = e;
+                    break;
+                }
+                var result = pump.Run(record);
+                if (outPath is not null && PacketPump.Passes(program.Type, result))
+                {
+                    writer ??= OpenWriter(outPath, record.LinkType);
+                    int wire = program.Type == ProgramTypes.BpfProgramType.SocketFilter
+                        ? Math.Max(record.OriginalLength, result.Packet.Length)
+                        : result.Packet.Length + Math.Max(0, record.OriginalLength - record.CapturedLength);
+                    writer.Write(record.TimestampNanoseconds, result.Packet, wire);
+                }
+                if (showProgress && (pump.Packets & 1023) == 0 && clock.ElapsedMilliseconds >= nextProgress)
+                {
+                    console.Error.Write(string.Create(CultureInfo.InvariantCulture, $"\r{pump.Packets:N0} packets, {pump.Packets / clock.Elapsed.TotalSeconds:N0}/s "));
+                    nextProgress = clock.ElapsedMilliseconds + 250;
+                }
+            }
+            if (outPath is not null) writer ??= OpenWriter(outPath, LinkType.Ethernet);
+        }
+        finally
+        {
+            writer?.Dispose();
+            if (showProgress && nextProgress > 500) console.Error.Write("\r\u001b[K");
+        }
+        PacketCli.Report(console.Out, obj, pump, null, json);
+        if (corrupt is not null) throw corrupt;
+        return CliApp.Success;
+    }
+
+    private static PcapWriter OpenWriter(string path, LinkType linkType)
+    {
+        try
+        {
+            return PcapWriter.Create(path, linkType);
+        }
+        catch (IOException e)
+        {
+            throw new CliUsageException($"cannot write '{path}': {e.Message}");
+        }
     }
 
     private static LoadedProgram ChooseProgram(LoadedObject obj, string path, string? section, string? name)

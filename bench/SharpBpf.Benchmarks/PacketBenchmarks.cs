@@ -1,0 +1,294 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using SharpBpf.Attach;
+using SharpBpf.Isa;
+using SharpBpf.Jit;
+using SharpBpf.Loader;
+using SharpBpf.Maps;
+using SharpBpf.Memory;
+using SharpBpf.ProgramTypes;
+using SharpBpf.Runtime;
+using SharpBpf.Syscall;
+
+namespace SharpBpf.Benchmarks;
+
+/// <summary>
+/// Packets per second on one core: the kernel's sock_example (12 instructions, built with <see cref="Insn"/> and
+/// loaded through <see cref="BpfSystem"/>) and an XDP parser counting by protocol and port
+/// (tests/fixtures/programtypes/xdp_counter.o), over the packets of examples/sock_example/capture/loopback.pcap held
+/// in memory and cycled. Each program is measured at several layers, so the per-packet cost can be split:
+/// <list type="bullet">
+/// <item><c>engine</c>: <see cref="BpfExecutable.Run(RunContext, ulong, ulong)"/> with a context built once (one frame per packet
+/// prepared in advance): the program plus the run-context reset and region registration per packet.</item>
+/// <item><c>engine reused</c>: the same with one run context set up once (the program, engine entry and exit).</item>
+/// <item><c>unpooled alloc</c>, <c>region names</c>: pieces of the per-packet setup, measured alone.</item>
+/// <item><c>PacketProgram</c>: <see cref="PacketProgram.Run"/>, which fills a (pooled) native frame and context struct per packet
+/// and returns a <see cref="PacketRunResult"/> with a copy of the packet.</item>
+/// <item><c>hook</c>: through a <see cref="PacketHook"/> as sock_example is attached (lease + PacketProgram.Run).</item>
+/// <item><c>pump</c>: <see cref="PacketPump.Run"/> from a <see cref="PacketRecord"/> (metadata + verdict counting).</item>
+/// </list>
+/// Optional live figure on <c>lo</c> with <c>live</c> as argument (needs CAP_NET_RAW).
+/// </summary>
+public static partial class PacketBenchmarks
+{
+    private const int PacketsPerSample = 200_000;
+
+    public static int Run(ReadOnlySpan<string> args)
+    {
+        int samples = 7;
+        bool live = false;
+        foreach (var arg in args)
+        {
+            if (arg == "live") live = true;
+            else samples = int.Parse(arg, CultureInfo.InvariantCulture);
+        }
+        string root = FindRoot();
+        using var reader = CaptureFile.Open(Path.Combine(root, "examples", "sock_example", "capture", "loopback.pcap"));
+        var records = reader.ToArray();
+        Console.WriteLine($"packets, Release={IsRelease()}, {Environment.ProcessorCount} cores, median of {samples} samples of {PacketsPerSample:N0} packets ({records.Length} distinct frames cycled)");
+        Console.WriteLine($"{"program",-14} {"layer",-14} {"engine",-12} {"M pkt/s (cpu)",14} {"ns/pkt (cpu)",13} {"M pkt/s (wall)",15}");
+
+        foreach (var engine in new[] { EngineChoice.Jit, EngineChoice.Interpreter })
+        {
+            using var system = new BpfSystem { Engine = engine };
+            int mapFd = system.MapCreate(new MapDefinition { Name = "my_map", Type = MapType.Array, KeySize = 4, ValueSize = 8, MaxEntries = 256 });
+            var load = system.ProgLoad(new ProgLoadAttributes { Type = BpfProgramType.SocketFilter, Instructions = SockExample(mapFd), License = "GPL", Name = "sock_example" });
+            if (!load.IsSuccess) throw new InvalidOperationException($"sock_example load failed: {load.Code} {load.Value?.Log}");
+            var hook = new PacketHook("socket", BpfProgramType.SocketFilter);
+            system.ProgAttach(system.RegisterAttachPoint(hook), load.Code);
+            var packet = system.GetProgram(load.Code)!.Packet!;
+            Measure("sock_example", packet, records, samples, hook);
+        }
+
+        using (var obj = LoadedObject.LoadFile(Path.Combine(root, "tests", "fixtures", "programtypes", "xdp_counter.o")))
+        {
+            var program = obj.Programs.Single(p => p.Type == BpfProgramType.Xdp);
+            foreach (var engine in new[] { EngineChoice.Jit, EngineChoice.Interpreter })
+            {
+                var packet = PacketProgram.Create(program.Type, program.Code, PacketProgram.DefaultHelpers(), engine, obj.Maps);
+                Measure("xdp_counter", packet, records, samples, hook: null);
+            }
+        }
+
+        if (live) Live(samples);
+        return 0;
+    }
+
+    private static Instruction[] SockExample(int mapFd) =>
+    [
+        Insn.Mov64Reg(Bpf.REG_6, Bpf.REG_1),
+        Insn.LdAbs(Bpf.B, 14 + 9),
+        Insn.StxMem(Bpf.W, Bpf.REG_10, Bpf.REG_0, -4),
+        Insn.Mov64Reg(Bpf.REG_2, Bpf.REG_10),
+        Insn.Alu64Imm(Bpf.ADD, Bpf.REG_2, -4),
+        .. Insn.LdMapFd(Bpf.REG_1, mapFd),
+        Insn.RawInsn(Bpf.JMP | Bpf.CALL, 0, 0, 0, 1),
+        Insn.JmpImm(Bpf.JEQ, Bpf.REG_0, 0, 2),
+        Insn.Mov64Imm(Bpf.REG_1, 1),
+        Insn.AtomicOp(Bpf.DW, Bpf.ADD, Bpf.REG_0, Bpf.REG_1, 0),
+        Insn.Mov64Imm(Bpf.REG_0, 0),
+        Insn.ExitInsn(),
+    ];
+
+    private static void Measure(string name, PacketProgram program, PacketRecord[] records, int samples, PacketHook? hook)
+    {
+        string engine = program.Executable.EngineName;
+        var inputs = records.Select(r => PacketPump.ToInput(r)).ToArray();
+
+        // Engine layer: one prepared frame + context struct per distinct packet, reused for every pass.
+        var frames = inputs.Select(input => new PreparedPacket(program.Layout, input)).ToArray();
+        var executable = program.Executable;
+        Report(name, "engine", engine, samples, count =>
+        {
+            for (int i = 0; i < count; i++)
+            {
+                var frame = frames[i % frames.Length];
+                var run = executable.RentContext();
+                frame.AddRegionsTo(run);
+                foreach (var map in program.Maps) map.AddRegionsTo(run);
+                executable.Run(run, frame.ContextAddress);
+            }
+        });
+        // The same with one run context set up once: the program alone (plus the engine's entry and exit).
+        var reused = executable.RentContext();
+        frames[0].AddRegionsTo(reused);
+        foreach (var map in program.Maps) map.AddRegionsTo(reused);
+        Report(name, "engine reused", engine, samples, count =>
+        {
+            for (int i = 0; i < count; i++)
+            {
+                var frame = frames[i % frames.Length];
+                frame.ReplaceRegionsIn(reused);
+                reused.InstructionsExecuted = 0;
+                executable.Run(reused, frame.ContextAddress);
+            }
+        });
+        // What PacketProgram.Run cost before frames were pooled per thread: a frame and a context struct allocated
+        // (zeroed, memory pressure registered) and freed per packet. And the region names it formats per packet.
+        Report(name, "unpooled alloc", engine, samples, count =>
+        {
+            for (int i = 0; i < count; i++)
+            {
+                using var frame = new NativeBlock(PacketContext.DefaultFrameSize);
+                using var context = new NativeBlock(program.Layout.NativeSize);
+            }
+        });
+        Report(name, "region names", engine, samples, count =>
+        {
+            for (int i = 0; i < count; i++)
+                foreach (var (field, _, _) in program.Layout.WritableFields) GC.KeepAlive($"context field '{field}'");
+        });
+        Report(name, "PacketProgram", engine, samples, count =>
+        {
+            for (int i = 0; i < count; i++) program.Run(inputs[i % inputs.Length]);
+        });
+        if (hook is not null)
+            Report(name, "hook", engine, samples, count =>
+            {
+                for (int i = 0; i < count; i++) hook.Run(inputs[i % inputs.Length]);
+            });
+        var pump = new PacketPump(program);
+        Report(name, "pump", engine, samples, count =>
+        {
+            for (int i = 0; i < count; i++) pump.Run(records[i % records.Length]);
+        });
+        foreach (var frame in frames) frame.Dispose();
+    }
+
+    private static void Live(int samples)
+    {
+        LiveCapture capture;
+        try
+        {
+            capture = LiveCapture.Open("lo");
+        }
+        catch (BpfCaptureException e)
+        {
+            Console.WriteLine($"live lo: skipped ({e.Message})");
+            return;
+        }
+        using var _ = capture;
+        using var system = new BpfSystem { Engine = EngineChoice.Jit };
+        int mapFd = system.MapCreate(new MapDefinition { Name = "my_map", Type = MapType.Array, KeySize = 4, ValueSize = 8, MaxEntries = 256 });
+        var load = system.ProgLoad(new ProgLoadAttributes { Type = BpfProgramType.SocketFilter, Instructions = SockExample(mapFd), Name = "sock_example" });
+        var pump = new PacketPump(system.GetProgram(load.Code)!.Packet!);
+        // Flood lo with UDP from another thread; the figure is what one reading core processes (receive + program).
+        using var stop = new CancellationTokenSource();
+        var flood = Task.Run(() =>
+        {
+            using var sender = new System.Net.Sockets.UdpClient();
+            var target = new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 9);
+            byte[] payload = new byte[64];
+            while (!stop.IsCancellationRequested) sender.Send(payload, target);
+        });
+        var clock = Stopwatch.StartNew();
+        long cpuStart = ThreadCpuNanoseconds();
+        while (clock.Elapsed < TimeSpan.FromSeconds(3) && capture.TryReadNext(out var record)) pump.Run(record);
+        long cpu = ThreadCpuNanoseconds() - cpuStart;
+        stop.Cancel();
+        flood.Wait();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{"sock_example",-14} {"live lo",-14} {"jit",-12} {pump.Packets / (cpu / 1e3),14:F3} {cpu / (double)Math.Max(1, pump.Packets),13:F1} {pump.Packets / clock.Elapsed.TotalSeconds / 1e6,15:F3}"));
+    }
+
+    private static void Report(string name, string layer, string engine, int samples, Action<int> body)
+    {
+        body(PacketsPerSample / 4); // warm-up (tiered JIT)
+        var cpu = new double[samples];
+        var wall = new double[samples];
+        for (int s = 0; s < samples; s++)
+        {
+            long cpuStart = ThreadCpuNanoseconds();
+            long wallStart = Stopwatch.GetTimestamp();
+            body(PacketsPerSample);
+            wall[s] = Stopwatch.GetElapsedTime(wallStart).TotalNanoseconds / PacketsPerSample;
+            cpu[s] = (ThreadCpuNanoseconds() - cpuStart) / (double)PacketsPerSample;
+        }
+        Array.Sort(cpu);
+        Array.Sort(wall);
+        double cpuNs = cpu[samples / 2], wallNs = wall[samples / 2];
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{name,-14} {layer,-14} {engine,-12} {1e3 / cpuNs,14:F3} {cpuNs,13:F1} {1e3 / wallNs,15:F3}"));
+    }
+
+    /// <summary>A packet frame and context struct built once, registered per run like <see cref="PacketContext"/> does.</summary>
+    private sealed class PreparedPacket : IDisposable
+    {
+        private readonly NativeBlock _frame;
+        private readonly NativeBlock _context;
+        private readonly PacketLayout _layout;
+        private readonly ulong _data;
+        private readonly int _length;
+
+        public PreparedPacket(PacketLayout layout, PacketInput input)
+        {
+            _layout = layout;
+            _length = input.Data.Length;
+            _frame = new NativeBlock(PacketContext.DefaultHeadroom + _length + 64);
+            _context = new NativeBlock(layout.NativeSize);
+            input.Data.Span.CopyTo(_frame.Slice(PacketContext.DefaultHeadroom, _length));
+            _data = _frame.Address + PacketContext.DefaultHeadroom;
+            var span = _context.Span;
+            BitConverter.TryWriteBytes(span[layout.PrivateOffset..], _data);
+            BitConverter.TryWriteBytes(span[(layout.PrivateOffset + 8)..], _data + (ulong)_length);
+            BitConverter.TryWriteBytes(span[(layout.PrivateOffset + 16)..], _data);
+        }
+
+        public ulong ContextAddress => _context.Address;
+
+        public void AddRegionsTo(RunContext run)
+        {
+            run.AddRegion(new MemoryRegion(_context.Address, (ulong)_layout.NativeSize, MemoryAccess.Read, "context"));
+            run.AddRegion(new MemoryRegion(_data, (ulong)_length, MemoryAccess.ReadWrite, "packet"));
+            SetPacket(run);
+        }
+
+        /// <summary>Puts this packet in the first two regions of a context prepared by <see cref="AddRegionsTo"/>.</summary>
+        public void ReplaceRegionsIn(RunContext run)
+        {
+            run.ReplaceRegion(0, new MemoryRegion(_context.Address, (ulong)_layout.NativeSize, MemoryAccess.Read, "context"));
+            run.ReplaceRegion(1, new MemoryRegion(_data, (ulong)_length, MemoryAccess.ReadWrite, "packet"));
+            SetPacket(run);
+        }
+
+        private void SetPacket(RunContext run)
+        {
+            run.PacketStart = _data;
+            run.PacketLength = (ulong)_length;
+        }
+
+        public void Dispose()
+        {
+            _frame.Dispose();
+            _context.Dispose();
+        }
+    }
+
+    private const int ClockThreadCpuTime = 3; // CLOCK_THREAD_CPUTIME_ID on Linux
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct Timespec
+    {
+        public long Seconds;
+        public long Nanoseconds;
+    }
+
+    [LibraryImport("libc", EntryPoint = "clock_gettime")]
+    private static partial int ClockGetTime(int clock, out Timespec time);
+
+    private static long ThreadCpuNanoseconds() =>
+        OperatingSystem.IsLinux() && ClockGetTime(ClockThreadCpuTime, out var t) == 0
+            ? t.Seconds * 1_000_000_000 + t.Nanoseconds
+            : (long)(Stopwatch.GetTimestamp() * (1e9 / Stopwatch.Frequency));
+
+    private static string FindRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+            if (File.Exists(Path.Combine(directory.FullName, "SharpBpf.slnx"))) return directory.FullName;
+        throw new DirectoryNotFoundException("SharpBpf.slnx not found above " + AppContext.BaseDirectory);
+    }
+
+    private static bool IsRelease() =>
+        typeof(PacketBenchmarks).Assembly.GetCustomAttributes(typeof(DebuggableAttribute), false) is not [DebuggableAttribute { IsJITOptimizerDisabled: true }];
+}
