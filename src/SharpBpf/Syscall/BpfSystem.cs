@@ -41,8 +41,11 @@ public sealed class BpfSystem : IDisposable
     /// <summary>Authorisation hook (<c>security_bpf</c>); null allows everything.</summary>
     public BpfSecurityHook? Security { get; set; }
 
-    /// <summary>Verifier run by <see cref="ProgLoad"/>; null runs none.</summary>
-    public IProgramVerifier? Verifier { get; set; }
+    /// <summary>
+    /// Verifier run by <see cref="ProgLoad"/>: SharpBpf's own (<see cref="KernelVerifier"/>) by default, as in the
+    /// kernel's load path; null loads trusted programs unverified (the engines' runtime checks stay on).
+    /// </summary>
+    public IProgramVerifier? Verifier { get; set; } = new KernelVerifier();
 
     /// <summary>Engine selection for loaded programs.</summary>
     public EngineChoice Engine { get; init; } = EngineChoice.Auto;

@@ -203,7 +203,7 @@ public class BpfSystemTests
     [Fact]
     public void Test_run_of_packet_programs_returns_the_packet()
     {
-        using var system = new BpfSystem();
+        using var system = new BpfSystem { Verifier = null }; // test-run mechanics on hand-written programs the verifier would refuse
         var code = Assembler.AssembleInstructions("""
             r2 = *(u32 *)(r1 + 0)
             r3 = *(u32 *)(r1 + 4)
@@ -229,7 +229,7 @@ public class BpfSystemTests
     [Fact]
     public void Test_run_with_a_context_returns_the_context()
     {
-        using var system = new BpfSystem();
+        using var system = new BpfSystem { Verifier = null }; // test-run mechanics on hand-written programs the verifier would refuse
         int prog = system.ProgLoad(Load(BpfProgramType.RawTracepoint, Assembler.AssembleInstructions("r0 = *(u64 *)(r1 + 0)\n*(u64 *)(r1 + 8) = r0\nexit", AsmSyntax.Llvm))).Code;
         var context = new byte[16];
         context[0] = 5;
@@ -277,7 +277,7 @@ public class BpfSystemTests
     [Fact]
     public void Program_array_updates_take_program_fds()
     {
-        using var system = new BpfSystem();
+        using var system = new BpfSystem { Verifier = null }; // test-run mechanics on hand-written programs the verifier would refuse
         int jumps = system.MapCreate(new MapDefinition { Name = "jumps", Type = MapType.ProgArray, KeySize = 4, ValueSize = 4, MaxEntries = 2 });
         int target = system.ProgLoad(Load(BpfProgramType.Unspecified, Assembler.AssembleInstructions("r0 = 77\nexit", AsmSyntax.Llvm))).Code;
         Instruction[] caller = [.. Insn.LdMapFd(2, jumps), .. Assembler.AssembleInstructions("r3 = 1\ncall 12\nr0 = 1\nexit", AsmSyntax.Llvm)];
@@ -307,6 +307,15 @@ public class BpfSystemTests
 
 public class KernelVerifierTests
 {
+    [Fact]
+    public void ProgLoad_verifies_by_default()
+    {
+        using var system = new BpfSystem();
+        Assert.IsType<KernelVerifier>(system.Verifier);
+        var result = system.ProgLoad(new ProgLoadAttributes { Type = BpfProgramType.SocketFilter, Instructions = Assembler.AssembleInstructions("r0 = *(u64 *)(r10 + 8)\nexit", AsmSyntax.Llvm), LogLevel = 1 });
+        Assert.Equal(-Errno.EACCES, result.Code);
+    }
+
     [Fact]
     public void Rejected_programs_get_eacces_and_the_log()
     {
