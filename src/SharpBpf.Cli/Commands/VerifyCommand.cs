@@ -36,7 +36,7 @@ internal static class VerifyCommand
             if (selected.Count == 0)
                 throw new CliUsageException($"no program matches the selection (programs: {string.Join(", ", obj.Programs.Select(p => $"{p.Name} in {p.SectionName}"))})");
 
-            var helpers = StandardHelpers.Register(new HelperTable(), new HelperEnvironment());
+            var helpers = PacketHelpers.Register(StandardHelpers.Register(new HelperTable(), new HelperEnvironment()));
             var options = new VerifierOptions { LogLevel = level };
             var results = new List<(BpfProgram Program, BpfProgramType Type, VerificationResult Result)>();
             foreach (var p in selected)
