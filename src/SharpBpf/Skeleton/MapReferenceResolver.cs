@@ -31,13 +31,13 @@ public sealed class MapReferenceException : BpfException
 public static class MapReferenceResolver
 {
     /// <summary><c>BPF_PSEUDO_MAP_FD</c>.</summary>
-    public const int PseudoMapFd = 1;
+    public const int PseudoMapFd = (int)LoadImm64Source.MapFd;
     /// <summary><c>BPF_PSEUDO_MAP_VALUE</c>.</summary>
-    public const int PseudoMapValue = 2;
+    public const int PseudoMapValue = (int)LoadImm64Source.MapValue;
     /// <summary>The ELF loader's map index form.</summary>
-    public const int PseudoMapIndex = 5;
+    public const int PseudoMapIndex = (int)LoadImm64Source.MapIndex;
     /// <summary>The ELF loader's map index + value offset form.</summary>
-    public const int PseudoMapIndexValue = 6;
+    public const int PseudoMapIndexValue = (int)LoadImm64Source.MapIndexValue;
 
     /// <summary>Resolves the object-file forms (5, 6) against <paramref name="maps"/> (created in <c>BpfObject.Maps</c> order).</summary>
     /// <exception cref="MapReferenceException">An index is out of range or a value reference is invalid.</exception>
