@@ -4,6 +4,7 @@ using System.Runtime.InteropServices;
 using SharpBpf.Isa;
 using SharpBpf.Memory;
 using SharpBpf.Runtime;
+using static SharpBpf.Benchmarks.BenchSupport;
 
 namespace SharpBpf.Benchmarks;
 
@@ -95,10 +96,7 @@ public static partial class InterpreterBenchmarks
 
     private static Dictionary<string, (byte[] Program, byte[] Memory)> LoadAssembled()
     {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "SharpBpf.slnx"))) dir = dir.Parent;
-        if (dir is null) throw new DirectoryNotFoundException("run the benchmark from inside the repository (SharpBpf.slnx not found)");
-        string path = Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared", "conformance", "assembled.tsv"));
+        string path = Path.GetFullPath(Path.Combine(RepositoryRoot(), "..", "shared", "conformance", "assembled.tsv"));
         var result = new Dictionary<string, (byte[], byte[])>();
         foreach (var line in File.ReadLines(path).Skip(1))
         {
@@ -110,28 +108,4 @@ public static partial class InterpreterBenchmarks
 
     private static byte[] ParseHex(string text) =>
         text.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(b => byte.Parse(b, NumberStyles.HexNumber, CultureInfo.InvariantCulture)).ToArray();
-
-    private struct Timespec
-    {
-        public long Seconds;
-        public long Nanoseconds;
-    }
-
-    private const int ClockThreadCpuTime = 3; // CLOCK_THREAD_CPUTIME_ID on Linux
-
-    [LibraryImport("libc", EntryPoint = "clock_gettime")]
-    private static partial int ClockGetTime(int clock, out Timespec time);
-
-    // Falls back to wall-clock time where the POSIX thread CPU clock is unavailable.
-    private static long ThreadCpuNanoseconds() =>
-        OperatingSystem.IsLinux() && ClockGetTime(ClockThreadCpuTime, out var t) == 0
-            ? t.Seconds * 1_000_000_000 + t.Nanoseconds
-            : (long)(Stopwatch.GetTimestamp() * (1e9 / Stopwatch.Frequency));
-
-    private static bool IsRelease() =>
-#if DEBUG
-        false;
-#else
-        true;
-#endif
 }

@@ -9,6 +9,7 @@ using SharpBpf.Jit;
 using SharpBpf.Maps;
 using SharpBpf.Memory;
 using SharpBpf.Runtime;
+using static SharpBpf.Benchmarks.BenchSupport;
 
 namespace SharpBpf.Benchmarks;
 
@@ -244,32 +245,6 @@ public static unsafe partial class NativeComparisonBenchmarks
 
     private static string NativeDirectory()
     {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "SharpBpf.slnx"))) dir = dir.Parent;
-        if (dir is null) throw new DirectoryNotFoundException("run the benchmark from inside the repository (SharpBpf.slnx not found)");
-        return Path.Combine(dir.FullName, "bench", "native");
+        return Path.Combine(RepositoryRoot(), "bench", "native");
     }
-
-    private struct Timespec
-    {
-        public long Seconds;
-        public long Nanoseconds;
-    }
-
-    private const int ClockThreadCpuTime = 3; // CLOCK_THREAD_CPUTIME_ID on Linux
-
-    [LibraryImport("libc", EntryPoint = "clock_gettime")]
-    private static partial int ClockGetTime(int clock, out Timespec time);
-
-    internal static long ThreadCpuNanoseconds() =>
-        OperatingSystem.IsLinux() && ClockGetTime(ClockThreadCpuTime, out var t) == 0
-            ? t.Seconds * 1_000_000_000 + t.Nanoseconds
-            : (long)(Stopwatch.GetTimestamp() * (1e9 / Stopwatch.Frequency));
-
-    private static bool IsRelease() =>
-#if DEBUG
-        false;
-#else
-        true;
-#endif
 }

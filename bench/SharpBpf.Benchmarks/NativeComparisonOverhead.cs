@@ -70,11 +70,11 @@ internal static class RunOverhead
         var wall = new double[samples];
         for (int s = 0; s < samples; s++)
         {
-            long cpuBegin = NativeComparisonBenchmarks.ThreadCpuNanoseconds();
+            long cpuBegin = BenchSupport.ThreadCpuNanoseconds();
             long begin = Stopwatch.GetTimestamp();
             for (int i = 0; i < Runs; i++) check += executable.Run(packet);
             wall[s] = Stopwatch.GetElapsedTime(begin).TotalNanoseconds / Runs;
-            cpu[s] = (double)(NativeComparisonBenchmarks.ThreadCpuNanoseconds() - cpuBegin) / Runs;
+            cpu[s] = (double)(BenchSupport.ThreadCpuNanoseconds() - cpuBegin) / Runs;
         }
         GC.KeepAlive(check);
         Array.Sort(cpu);

@@ -10,6 +10,7 @@ using SharpBpf.Memory;
 using SharpBpf.ProgramTypes;
 using SharpBpf.Runtime;
 using SharpBpf.Syscall;
+using static SharpBpf.Benchmarks.BenchSupport;
 
 namespace SharpBpf.Benchmarks;
 
@@ -43,7 +44,7 @@ public static partial class PacketBenchmarks
             if (arg == "live") live = true;
             else samples = int.Parse(arg, CultureInfo.InvariantCulture);
         }
-        string root = FindRoot();
+        string root = RepositoryRoot();
         using var reader = CaptureFile.Open(Path.Combine(root, "examples", "sock_example", "capture", "loopback.pcap"));
         var records = reader.ToArray();
         Console.WriteLine($"packets, Release={IsRelease()}, {Environment.ProcessorCount} cores, median of {samples} samples of {PacketsPerSample:N0} packets ({records.Length} distinct frames cycled)");
@@ -264,31 +265,4 @@ public static partial class PacketBenchmarks
             _context.Dispose();
         }
     }
-
-    private const int ClockThreadCpuTime = 3; // CLOCK_THREAD_CPUTIME_ID on Linux
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct Timespec
-    {
-        public long Seconds;
-        public long Nanoseconds;
-    }
-
-    [LibraryImport("libc", EntryPoint = "clock_gettime")]
-    private static partial int ClockGetTime(int clock, out Timespec time);
-
-    private static long ThreadCpuNanoseconds() =>
-        OperatingSystem.IsLinux() && ClockGetTime(ClockThreadCpuTime, out var t) == 0
-            ? t.Seconds * 1_000_000_000 + t.Nanoseconds
-            : (long)(Stopwatch.GetTimestamp() * (1e9 / Stopwatch.Frequency));
-
-    private static string FindRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-            if (File.Exists(Path.Combine(directory.FullName, "SharpBpf.slnx"))) return directory.FullName;
-        throw new DirectoryNotFoundException("SharpBpf.slnx not found above " + AppContext.BaseDirectory);
-    }
-
-    private static bool IsRelease() =>
-        typeof(PacketBenchmarks).Assembly.GetCustomAttributes(typeof(DebuggableAttribute), false) is not [DebuggableAttribute { IsJITOptimizerDisabled: true }];
 }
