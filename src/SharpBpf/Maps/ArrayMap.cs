@@ -66,13 +66,7 @@ public sealed class ArrayMap : BpfMap
         TryIndex(key, out uint index);
         if (index >= (uint)MaxEntries) return -Errno.ENOENT;
         int offset = (int)index * _slotBytes;
-        if (flags == MapUpdateFlags.Lock)
-            MapValues.CopyLocked(value, _values.Slice(offset, ValueSize), ref _values.Int32At(offset + _lockOffset), _lockOffset, toHost: true);
-        else if (!IsPerCpu)
-            MapValues.CopyOut(value, _values.Slice(offset, ValueSize), _lockOffset);
-        else
-            for (int cpu = 0; cpu < BpfCpu.Count; cpu++)
-                _values.Slice(offset + cpu * _stride, ValueSize).CopyTo(value.Slice(cpu * _stride, ValueSize));
+        MapValues.CopyElementToHost(_values, offset, ValueSize, _stride, _lockOffset, IsPerCpu, flags == MapUpdateFlags.Lock, value);
         return 0;
     }
 

@@ -32,4 +32,20 @@ internal static class MapValues
         }
         finally { BpfSpinLock.Release(ref lockWord); }
     }
+
+    /// <summary>
+    /// Copies one element to a host buffer: under the element's spin lock when <paramref name="locked"/>, else without
+    /// the lock word, and for per-CPU maps every CPU's copy (<paramref name="stride"/> bytes apart in both).
+    /// </summary>
+    public static void CopyElementToHost(Memory.NativeBlock values, int offset, int valueSize, int stride, int lockOffset,
+        bool perCpu, bool locked, Span<byte> destination)
+    {
+        if (locked)
+            CopyLocked(destination, values.Slice(offset, valueSize), ref values.Int32At(offset + lockOffset), lockOffset, toHost: true);
+        else if (!perCpu)
+            CopyOut(destination, values.Slice(offset, valueSize), lockOffset);
+        else
+            for (int cpu = 0; cpu < BpfCpu.Count; cpu++)
+                values.Slice(offset + cpu * stride, valueSize).CopyTo(destination.Slice(cpu * stride, valueSize));
+    }
 }
