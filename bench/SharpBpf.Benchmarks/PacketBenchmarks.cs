@@ -17,17 +17,19 @@ namespace SharpBpf.Benchmarks;
 /// <summary>
 /// Packets per second on one core: the kernel's sock_example (12 instructions, built with <see cref="Insn"/> and
 /// loaded through <see cref="BpfSystem"/>) and an XDP parser counting by protocol and port
-/// (tests/fixtures/programtypes/xdp_counter.o), over the packets of examples/sock_example/capture/loopback.pcap held
-/// in memory and cycled. Each program is measured at several layers, so the per-packet cost can be split:
+/// (tests/fixtures/programtypes/xdp_counter.o, through <see cref="LoadedProgram.CreatePacketProgram(EngineChoice, JitOptions?)"/>),
+/// over the packets of examples/sock_example/capture/loopback.pcap held in memory and cycled. Both are verified, so
+/// the JIT runs them unchecked. Each program is measured at several layers, so the per-packet cost can be split:
 /// <list type="bullet">
-/// <item><c>engine</c>: <see cref="BpfExecutable.Run(RunContext, ulong, ulong)"/> with a context built once (one frame per packet
-/// prepared in advance): the program plus the run-context reset and region registration per packet.</item>
-/// <item><c>engine reused</c>: the same with one run context set up once (the program, engine entry and exit).</item>
-/// <item><c>unpooled alloc</c>, <c>region names</c>: pieces of the per-packet setup, measured alone.</item>
-/// <item><c>PacketProgram</c>: <see cref="PacketProgram.Run"/>, which fills a (pooled) native frame and context struct per packet
-/// and returns a <see cref="PacketRunResult"/> with a copy of the packet.</item>
-/// <item><c>hook</c>: through a <see cref="PacketHook"/> as sock_example is attached (lease + PacketProgram.Run).</item>
-/// <item><c>pump</c>: <see cref="PacketPump.Run"/> from a <see cref="PacketRecord"/> (metadata + verdict counting).</item>
+/// <item><c>engine reused</c>: <see cref="BpfExecutable.Run(RunContext, ulong, ulong)"/> on frames prepared in advance with
+/// one run context set up once: the program plus the engine's entry and exit.</item>
+/// <item><c>RunVerdict</c>: <see cref="PacketProgram.RunVerdict(ReadOnlySpan{byte}, in PacketMetadata)"/>: the packet loaded
+/// into the thread's frame and context struct, the program run, r0 returned.</item>
+/// <item><c>hook verdict</c>: <see cref="PacketHook.RunVerdict"/>, as sock_example counts packets (lease + RunVerdict).</item>
+/// <item><c>pump verdict</c>: <see cref="PacketPump.RunVerdict"/> from a <see cref="PacketRecord"/> (metadata + verdict counting),
+/// what <c>sharpbpf attach</c> and <c>sharpbpf run --pcap</c> do.</item>
+/// <item><c>Run (result)</c>: <see cref="PacketProgram.Run"/>, which also returns a <see cref="PacketRunResult"/> with a copy of
+/// the packet (what <c>--out</c> needs).</item>
 /// </list>
 /// Optional live figure on <c>lo</c> with <c>live</c> as argument (needs CAP_NET_RAW).
 /// </summary>
@@ -67,7 +69,7 @@ public static partial class PacketBenchmarks
             var program = obj.Programs.Single(p => p.Type == BpfProgramType.Xdp);
             foreach (var engine in new[] { EngineChoice.Jit, EngineChoice.Interpreter })
             {
-                var packet = PacketProgram.Create(program.Type, program.Code, PacketProgram.DefaultHelpers(), engine, obj.Maps);
+                var packet = program.CreatePacketProgram(engine);
                 Measure("xdp_counter", packet, records, samples, hook: null);
             }
         }
@@ -96,22 +98,11 @@ public static partial class PacketBenchmarks
     {
         string engine = program.Executable.EngineName;
         var inputs = records.Select(r => PacketPump.ToInput(r)).ToArray();
+        var metadata = records.Select(r => PacketPump.ToMetadata(r)).ToArray();
 
-        // Engine layer: one prepared frame + context struct per distinct packet, reused for every pass.
+        // The program alone: one prepared frame + context struct per distinct packet and one run context set up once.
         var frames = inputs.Select(input => new PreparedPacket(program.Layout, input)).ToArray();
         var executable = program.Executable;
-        Report(name, "engine", engine, samples, count =>
-        {
-            for (int i = 0; i < count; i++)
-            {
-                var frame = frames[i % frames.Length];
-                var run = executable.RentContext();
-                frame.AddRegionsTo(run);
-                foreach (var map in program.Maps) map.AddRegionsTo(run);
-                executable.Run(run, frame.ContextAddress);
-            }
-        });
-        // The same with one run context set up once: the program alone (plus the engine's entry and exit).
         var reused = executable.RentContext();
         frames[0].AddRegionsTo(reused);
         foreach (var map in program.Maps) map.AddRegionsTo(reused);
@@ -125,34 +116,31 @@ public static partial class PacketBenchmarks
                 executable.Run(reused, frame.ContextAddress);
             }
         });
-        // What PacketProgram.Run cost before frames were pooled per thread: a frame and a context struct allocated
-        // (zeroed, memory pressure registered) and freed per packet. And the region names it formats per packet.
-        Report(name, "unpooled alloc", engine, samples, count =>
+        Report(name, "RunVerdict", engine, samples, count =>
         {
             for (int i = 0; i < count; i++)
             {
-                using var frame = new NativeBlock(PacketContext.DefaultFrameSize);
-                using var context = new NativeBlock(program.Layout.NativeSize);
+                int k = i % records.Length;
+                program.RunVerdict(records[k].Span, metadata[k]);
             }
         });
-        Report(name, "region names", engine, samples, count =>
-        {
-            for (int i = 0; i < count; i++)
-                foreach (var (field, _, _) in program.Layout.WritableFields) GC.KeepAlive($"context field '{field}'");
-        });
-        Report(name, "PacketProgram", engine, samples, count =>
-        {
-            for (int i = 0; i < count; i++) program.Run(inputs[i % inputs.Length]);
-        });
         if (hook is not null)
-            Report(name, "hook", engine, samples, count =>
+            Report(name, "hook verdict", engine, samples, count =>
             {
-                for (int i = 0; i < count; i++) hook.Run(inputs[i % inputs.Length]);
+                for (int i = 0; i < count; i++)
+                {
+                    int k = i % records.Length;
+                    hook.RunVerdict(records[k].Span, metadata[k]);
+                }
             });
         var pump = new PacketPump(program);
-        Report(name, "pump", engine, samples, count =>
+        Report(name, "pump verdict", engine, samples, count =>
         {
-            for (int i = 0; i < count; i++) pump.Run(records[i % records.Length]);
+            for (int i = 0; i < count; i++) pump.RunVerdict(records[i % records.Length]);
+        });
+        Report(name, "Run (result)", engine, samples, count =>
+        {
+            for (int i = 0; i < count; i++) program.Run(inputs[i % inputs.Length]);
         });
         foreach (var frame in frames) frame.Dispose();
     }
@@ -185,7 +173,7 @@ public static partial class PacketBenchmarks
         });
         var clock = Stopwatch.StartNew();
         long cpuStart = ThreadCpuNanoseconds();
-        while (clock.Elapsed < TimeSpan.FromSeconds(3) && capture.TryReadNext(out var record)) pump.Run(record);
+        while (clock.Elapsed < TimeSpan.FromSeconds(3) && capture.TryReadNext(out var record)) pump.RunVerdict(record);
         long cpu = ThreadCpuNanoseconds() - cpuStart;
         stop.Cancel();
         flood.Wait();

@@ -110,7 +110,7 @@ public sealed class SockCounter : IDisposable
         {
             var program = obj.Programs.FirstOrDefault(p => p.Type == BpfProgramType.SocketFilter)
                 ?? throw new InvalidOperationException($"{path} has no socket filter program");
-            var packet = PacketProgram.Create(program.Type, program.Code, PacketProgram.DefaultHelpers(), engine, obj.Maps);
+            var packet = program.CreatePacketProgram(engine);
             var socket = new PacketHook($"socket on {interfaceName}", BpfProgramType.SocketFilter);
             socket.Attach(new AttachedProgram(packet.Executable, program.Type, obj.Maps, program.Name) { Packet = packet });
             return new SockCounter(null, obj, obj.GetMap("my_map"), socket, packet.Executable.EngineName);
@@ -125,7 +125,7 @@ public sealed class SockCounter : IDisposable
     /// <summary>Runs the socket's filter on one packet.</summary>
     public void Process(in PacketRecord record)
     {
-        _socket.Run(PacketPump.ToInput(record));
+        _socket.RunVerdict(record.Span, PacketPump.ToMetadata(record));
         Packets++;
     }
 

@@ -53,7 +53,7 @@ internal static class AttachCommand
                 {
                     using var tick = CancellationTokenSource.CreateLinkedTokenSource(stop.Token);
                     tick.CancelAfter(TimeSpan.FromMilliseconds(Math.Max(1, nextReport - clock.ElapsedMilliseconds)));
-                    while (capture.TryReadNext(out var record, tick.Token)) pump.Run(record);
+                    while (capture.TryReadNext(out var record, tick.Token)) pump.RunVerdict(record);
                     if (clock.ElapsedMilliseconds >= nextReport || stop.IsCancellationRequested)
                     {
                         PacketCli.Report(console.Out, loaded, pump, clock.Elapsed.TotalSeconds, asJson);
@@ -90,11 +90,9 @@ internal static class PacketCli
     /// <summary>Builds the packet program (context accesses rewritten, packet helpers); reports a fallback to the interpreter.</summary>
     public static PacketProgram Create(LoadedProgram program, string engine, CliConsole console)
     {
-        var prepared = PacketProgram.Prepare(program.Type, program.Code);
-        var options = new JitOptions { Execution = program.Object.Options.Execution ?? new ExecutionOptions() };
-        var selected = RuntimeSelector.Select(prepared, PacketProgram.DefaultHelpers(program.Object.Options.Environment), ObjectInput.Choice(engine), options);
-        if (selected.FallbackReason is not null) console.Error.WriteLine($"sharpbpf: using the interpreter: {selected.FallbackReason}");
-        return new PacketProgram(program.Type, selected.Executable, program.Object.Maps);
+        var packet = program.CreatePacketProgram(ObjectInput.Choice(engine), out string? fallbackReason);
+        if (fallbackReason is not null) console.Error.WriteLine($"sharpbpf: using the interpreter: {fallbackReason}");
+        return packet;
     }
 
     /// <summary>Packets, verdicts and maps, as text or as one JSON object (maps as arrays of hex key/value pairs).</summary>

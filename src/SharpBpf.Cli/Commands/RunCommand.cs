@@ -150,8 +150,11 @@ internal static class RunCommand
                     corrupt = e;
                     break;
                 }
-                var result = pump.Run(record);
-                if (outPath is not null && PacketPump.Passes(program.Type, result))
+                if (outPath is null)
+                {
+                    pump.RunVerdict(record);
+                }
+                else if (pump.Run(record) is var result && PacketPump.Passes(program.Type, result))
                 {
                     writer ??= OpenWriter(outPath, record.LinkType);
                     int wire = program.Type == ProgramTypes.BpfProgramType.SocketFilter

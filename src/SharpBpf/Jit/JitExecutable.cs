@@ -13,6 +13,7 @@ public sealed class JitExecutable : BpfExecutable
     private readonly int _stackSize;
     private readonly int _zeroedBytes;
     private readonly bool _stackIsPrivate;
+    private readonly bool _checked;
     // Indexed by instruction slot: the compiled function at each callback entry (lddw rX, func target), else null.
     private readonly JitFunction?[] _callbacks;
     private readonly ProgramCallbackInvoker? _invoker;
@@ -23,6 +24,7 @@ public sealed class JitExecutable : BpfExecutable
         : base(code, helpers, options)
     {
         _stackIsPrivate = layout.StackIsPrivate;
+        _checked = jitOptions.MemoryMode == JitMemoryMode.Checked;
         _zeroedBytes = layout.FrameBytesTouched < 0 ? stackSize : layout.FrameBytesTouched;
         _entry = entry;
         _runtime = runtime;
@@ -66,7 +68,8 @@ public sealed class JitExecutable : BpfExecutable
         // Zeroed explicitly (locals init is skipped), so a program never reads stale host data from its stack: only
         // the bytes it can reach, when the layout knows them.
         if (_zeroedBytes != 0) new Span<byte>(stack + _stackSize - _zeroedBytes, _zeroedBytes).Clear();
-        JitRuntime.FillBounds(context, stackBase, (ulong)_stackSize, bounds);
+        // Only checked code reads the bounds block.
+        if (_checked) JitRuntime.FillBounds(context, stackBase, (ulong)_stackSize, bounds);
         if (_stackIsPrivate && _invoker is null)
         {
             // Nothing outside the compiled code can see the stack: no region to add and remove.

@@ -66,21 +66,53 @@ public sealed class LoadedProgram
     /// <summary>
     /// Builds an executable with the object's helpers, its maps' memory and source-annotated faults.
     /// <see cref="EngineChoice.Auto"/> falls back to the interpreter (reason in <see cref="SelectedRuntime.FallbackReason"/>)
-    /// when the JIT refuses the program.
+    /// when the JIT refuses the program. The JIT checks every access unless <paramref name="jitOptions"/> ask for
+    /// <see cref="JitMemoryMode.Unchecked"/> (allowed for verified programs): the caller of
+    /// <see cref="BpfExecutable.Run(Span{byte})"/> chooses the memory, which may be smaller than the context the
+    /// verifier assumed. <see cref="CreatePacketProgram(EngineChoice, JitOptions?)"/> builds the context itself and
+    /// runs verified programs unchecked.
     /// </summary>
     /// <exception cref="JitCompileException">With <see cref="EngineChoice.Jit"/>, the JIT cannot compile the program.</exception>
-    public SelectedRuntime CreateExecutable(EngineChoice engine = EngineChoice.Auto, JitOptions? jitOptions = null)
+    public SelectedRuntime CreateExecutable(EngineChoice engine = EngineChoice.Auto, JitOptions? jitOptions = null) =>
+        Select(Code, engine, jitOptions, verifiedDefaultsToUnchecked: false);
+
+    /// <summary>
+    /// Builds the program as a <see cref="PacketProgram"/> (socket filter, XDP, tc): context accesses rewritten for
+    /// SharpBpf's packet context, the object's helpers and maps. A verified program compiles to the JIT's unchecked
+    /// mode unless <paramref name="jitOptions"/> say otherwise: the verifier proved every access, and the packet
+    /// context is built by SharpBpf at the size the verifier assumed (the interpreter keeps its checks).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The program is not of a packet type.</exception>
+    /// <exception cref="ContextRewriteException">A context access cannot be translated.</exception>
+    /// <exception cref="JitCompileException">With <see cref="EngineChoice.Jit"/>, the JIT cannot compile the program.</exception>
+    public PacketProgram CreatePacketProgram(EngineChoice engine = EngineChoice.Auto, JitOptions? jitOptions = null) =>
+        CreatePacketProgram(engine, out _, jitOptions);
+
+    /// <summary><see cref="CreatePacketProgram(EngineChoice, JitOptions?)"/>, also giving why the JIT was not used (null when it was).</summary>
+    /// <exception cref="InvalidOperationException">The program is not of a packet type.</exception>
+    /// <exception cref="ContextRewriteException">A context access cannot be translated.</exception>
+    /// <exception cref="JitCompileException">With <see cref="EngineChoice.Jit"/>, the JIT cannot compile the program.</exception>
+    public PacketProgram CreatePacketProgram(EngineChoice engine, out string? fallbackReason, JitOptions? jitOptions = null)
+    {
+        if (!PacketProgram.Supports(Type)) throw new InvalidOperationException($"program '{Name}' is a {Type} program, not a packet program");
+        var selected = Select(PacketProgram.Prepare(Type, Code), engine, jitOptions, verifiedDefaultsToUnchecked: true);
+        fallbackReason = selected.FallbackReason;
+        return new PacketProgram(Type, selected.Executable, Object.Maps);
+    }
+
+    private SelectedRuntime Select(Bytecode code, EngineChoice engine, JitOptions? jitOptions, bool verifiedDefaultsToUnchecked)
     {
         var execution = (jitOptions?.Execution ?? Object.Options.Execution ?? new ExecutionOptions()) with
         {
             StaticRegions = _staticRegions,
             SourceLines = Source.Lines.Count > 0 ? SourceLineAt : null,
         };
-        var options = (jitOptions ?? new JitOptions()) with { Execution = execution };
-        // A verified program may run without per-access checks when the caller asks for it: verification is the
-        // justification the JIT otherwise demands through UnsafeSkipBoundsChecks.
+        var options = (jitOptions ?? new JitOptions { MemoryMode = IsVerified && verifiedDefaultsToUnchecked ? JitMemoryMode.Unchecked : JitMemoryMode.Checked })
+            with { Execution = execution };
+        // A verified program may run without per-access checks: verification is the justification the JIT otherwise
+        // demands through UnsafeSkipBoundsChecks.
         if (IsVerified && options.MemoryMode == JitMemoryMode.Unchecked) options = options with { UnsafeSkipBoundsChecks = true };
-        return RuntimeSelector.Select(Code, Object.Helpers, engine, options);
+        return RuntimeSelector.Select(code, Object.Helpers, engine, options);
     }
 
     /// <inheritdoc />

@@ -144,7 +144,8 @@ public abstract class BpfMap : IDisposable
         var regions = _regions;
         if (regions.Length == 0) return;
         var present = context.Regions;
-        for (int i = 0; i < present.Length; i++)
+        // Newest first: a map's regions are usually among the last added.
+        for (int i = present.Length - 1; i >= 0; i--)
             if (present[i].Start == regions[0].Start && present[i].Name == regions[0].Name) return;
         foreach (var region in regions) context.AddRegion(region);
     }

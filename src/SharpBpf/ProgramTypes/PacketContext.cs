@@ -8,7 +8,8 @@ namespace SharpBpf.ProgramTypes;
 /// One packet as a running program sees it: a native frame (headroom, packet, tailroom) and the context struct
 /// pointing into it. Packet helpers reach it through <see cref="RunContext.State"/>; it keeps the context fields,
 /// the run's packet region and the legacy-load packet in step when a helper moves <c>data</c> or
-/// <c>data_end</c>. Created by <see cref="PacketProgram.Run"/> for one run and freed after it.
+/// <c>data_end</c>. <see cref="PacketProgram"/> keeps one per thread and loads each packet into it
+/// (<see cref="Load"/>), so a run allocates nothing and registers no regions.
 /// </summary>
 public sealed class PacketContext : IDisposable
 {
@@ -24,52 +25,25 @@ public sealed class PacketContext : IDisposable
     /// <summary><c>SKB_DATA_ALIGN(sizeof(struct skb_shared_info))</c>, reserved at the end of a frame.</summary>
     internal const int SharedInfoSize = 320;
 
-    private const int PooledContextSize = 256;
-    [ThreadStatic] private static NativeBlock? t_frame;
-    [ThreadStatic] private static NativeBlock? t_context;
-    [ThreadStatic] private static bool t_pooledInUse;
-
-    private readonly NativeBlock _frame;
     private readonly NativeBlock _context;
-    private readonly bool _pooled;
+    private readonly int _headroom;
+    private readonly int _frameSize;
+    private NativeBlock _frame;
     private RunContext? _run;
     private int _packetRegionIndex = -1;
+    // Frame bytes [_dirtyStart, _dirtyEnd) may hold data of the current or an earlier packet: every range the
+    // packet (with its metadata) has occupied since the last clear. The rest of the frame is zero.
+    private ulong _dirtyStart, _dirtyEnd;
 
-    internal PacketContext(PacketLayout layout, PacketInput input, int headroom, int frameSize)
+    internal PacketContext(PacketLayout layout, int headroom, int frameSize)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(headroom, XdpFrameSize);
         Layout = layout;
-        int length = input.Data.Length;
-        int frame = Math.Max(frameSize, headroom + length + SharedInfoSize);
-        // One frame and context per thread are reused: allocating native memory per packet costs more than the run.
-        _pooled = !t_pooledInUse && layout.NativeSize <= PooledContextSize;
-        if (_pooled)
-        {
-            t_pooledInUse = true;
-            if (t_frame is null || t_frame.Length < frame)
-            {
-                t_frame?.Dispose();
-                t_frame = new NativeBlock(frame);
-            }
-            t_context ??= new NativeBlock(PooledContextSize);
-            _frame = t_frame;
-            _context = t_context;
-            // No bytes of an earlier packet may show through headroom, tailroom or context.
-            _frame.Slice(0, frame).Clear();
-            _context.Slice(0, layout.NativeSize).Clear();
-        }
-        else
-        {
-            _frame = new NativeBlock(frame);
-            _context = new NativeBlock(layout.NativeSize);
-        }
+        _headroom = headroom;
+        _frameSize = frameSize;
+        _frame = new NativeBlock(Math.Max(frameSize, headroom + SharedInfoSize));
+        _context = new NativeBlock(layout.NativeSize);
         HardStart = _frame.Address;
-        HardEnd = _frame.Address + (ulong)(frame - SharedInfoSize);
-        FrameLength = frame;
-        input.Data.Span.CopyTo(_frame.Slice(headroom, length));
-        Data = DataMeta = HardStart + (ulong)headroom;
-        DataEnd = Data + (ulong)length;
-        FillContext(input);
-        WritePointers();
     }
 
     /// <summary>The layout of the context struct.</summary>
@@ -82,13 +56,13 @@ public sealed class PacketContext : IDisposable
     public ulong ContextAddress => _context.Address;
 
     /// <summary>Start of the frame (<c>data_hard_start</c>).</summary>
-    public ulong HardStart { get; }
+    public ulong HardStart { get; private set; }
 
     /// <summary>Last byte the packet may grow to (frame end less the reserved shared info).</summary>
-    public ulong HardEnd { get; }
+    public ulong HardEnd { get; private set; }
 
     /// <summary>Bytes of the frame in use.</summary>
-    public int FrameLength { get; }
+    public int FrameLength { get; private set; }
 
     /// <summary>Current <c>data</c>.</summary>
     public ulong Data { get; private set; }
@@ -117,7 +91,48 @@ public sealed class PacketContext : IDisposable
     /// <summary>Reads a 32-bit context field at a UAPI offset.</summary>
     public uint ReadField(int offset) => BinaryPrimitives.ReadUInt32LittleEndian(_context.Slice(offset, 4));
 
-    /// <summary>Attaches the context to a run: the context region, its writable fields, the packet region and the legacy packet.</summary>
+    /// <summary>
+    /// Puts <paramref name="data"/> with <paramref name="metadata"/> in the frame, as a fresh packet: the bytes an
+    /// earlier packet left are cleared, the context struct is rebuilt, and an attached run sees the new packet.
+    /// </summary>
+    public void Load(ReadOnlySpan<byte> data, in PacketMetadata metadata)
+    {
+        int length = data.Length;
+        int frame = Math.Max(_frameSize, _headroom + length + SharedInfoSize);
+        if (frame > _frame.Length)
+        {
+            var larger = new NativeBlock(frame);
+            _frame.Dispose();
+            _frame = larger;
+            HardStart = _frame.Address;
+            _dirtyStart = _dirtyEnd = 0;
+        }
+        else if (_dirtyEnd > _dirtyStart)
+        {
+            // No byte of an earlier packet may show through headroom, tailroom or metadata; the bytes the new
+            // packet overwrites need no clearing.
+            ulong start = HardStart + (ulong)_headroom, end = start + (ulong)length;
+            if (_dirtyStart < start) ClearFrame(_dirtyStart, Math.Min(_dirtyEnd, start));
+            if (_dirtyEnd > end) ClearFrame(Math.Max(_dirtyStart, end), _dirtyEnd);
+        }
+        FrameLength = frame;
+        HardEnd = HardStart + (ulong)(frame - SharedInfoSize);
+        data.CopyTo(_frame.Slice(_headroom, length));
+        Redirect = null;
+        Data = DataMeta = HardStart + (ulong)_headroom;
+        DataEnd = Data + (ulong)length;
+        _dirtyStart = Data;
+        _dirtyEnd = DataEnd;
+        _context.Slice(0, Layout.NativeSize).Clear();
+        FillContext(data, metadata);
+        WritePointers();
+        UpdateRun();
+    }
+
+    /// <summary>
+    /// Attaches the context to a run: the context region, its writable fields, the packet region and the legacy
+    /// packet. Later <see cref="Load"/>s and pointer moves update the run in place.
+    /// </summary>
     public void AddRegionsTo(RunContext run)
     {
         ArgumentNullException.ThrowIfNull(run);
@@ -138,8 +153,17 @@ public sealed class PacketContext : IDisposable
         DataMeta = dataMeta;
         Data = data;
         DataEnd = dataEnd;
+        _dirtyStart = Math.Min(_dirtyStart, dataMeta);
+        _dirtyEnd = Math.Max(_dirtyEnd, dataEnd);
         WritePointers();
-        if (_run is { } run && _packetRegionIndex >= 0 && _packetRegionIndex < run.RegionCount)
+        UpdateRun();
+    }
+
+    private void ClearFrame(ulong start, ulong end) => _frame.Slice((int)(start - HardStart), (int)(end - start)).Clear();
+
+    private void UpdateRun()
+    {
+        if (_run is { } run && _packetRegionIndex >= 0 && _packetRegionIndex < run.RegionCount && ReferenceEquals(run.State, this))
         {
             run.ReplaceRegion(_packetRegionIndex, PacketRegion());
             run.PacketStart = Data;
@@ -150,14 +174,9 @@ public sealed class PacketContext : IDisposable
     /// <summary>Frame bytes at <paramref name="address"/> (bounds-checked against the frame).</summary>
     internal Span<byte> FrameBytes(ulong address, int length) => _frame.Slice(checked((int)(address - HardStart)), length);
 
-    /// <summary>Frees the native memory (or hands the thread's pooled frame back).</summary>
+    /// <summary>Frees the native memory.</summary>
     public void Dispose()
     {
-        if (_pooled)
-        {
-            t_pooledInUse = false;
-            return;
-        }
         _frame.Dispose();
         _context.Dispose();
     }
@@ -187,36 +206,36 @@ public sealed class PacketContext : IDisposable
         }
     }
 
-    private void FillContext(PacketInput input)
+    private void FillContext(ReadOnlySpan<byte> data, in PacketMetadata input)
     {
         var span = _context.Span;
-        void Put(int offset, uint value) => BinaryPrimitives.WriteUInt32LittleEndian(_context.Slice(offset, 4), value);
         if (!Layout.IsSkb)
         {
-            Put(PacketLayout.XdpMd.IngressIfIndex, input.IfIndex);
-            Put(PacketLayout.XdpMd.RxQueueIndex, input.QueueIndex);
+            Put(span, PacketLayout.XdpMd.IngressIfIndex, input.IfIndex);
+            Put(span, PacketLayout.XdpMd.RxQueueIndex, input.QueueIndex);
             return;
         }
-        var data = input.Data.Span;
         ushort protocol = input.Protocol ?? (data.Length >= 14 ? BinaryPrimitives.ReadUInt16BigEndian(data[12..]) : (ushort)0);
-        Put(PacketLayout.SkBuff.PktType, input.PacketType);
-        Put(PacketLayout.SkBuff.Mark, input.Mark);
-        Put(PacketLayout.SkBuff.QueueMapping, input.QueueIndex);
+        Put(span, PacketLayout.SkBuff.PktType, input.PacketType);
+        Put(span, PacketLayout.SkBuff.Mark, input.Mark);
+        Put(span, PacketLayout.SkBuff.QueueMapping, input.QueueIndex);
         // __be16 in a __u32: the network-order bytes in the low half.
-        Put(PacketLayout.SkBuff.Protocol, BinaryPrimitives.ReverseEndianness(protocol));
+        Put(span, PacketLayout.SkBuff.Protocol, BinaryPrimitives.ReverseEndianness(protocol));
         if (input.VlanTci is { } tci)
         {
-            Put(PacketLayout.SkBuff.VlanPresent, 1);
-            Put(PacketLayout.SkBuff.VlanTci, tci);
-            Put(PacketLayout.SkBuff.VlanProto, BinaryPrimitives.ReverseEndianness((ushort)0x8100));
+            Put(span, PacketLayout.SkBuff.VlanPresent, 1);
+            Put(span, PacketLayout.SkBuff.VlanTci, tci);
+            Put(span, PacketLayout.SkBuff.VlanProto, BinaryPrimitives.ReverseEndianness((ushort)0x8100));
         }
-        Put(PacketLayout.SkBuff.Priority, input.Priority);
-        Put(PacketLayout.SkBuff.IngressIfIndex, input.IngressIfIndex);
-        Put(PacketLayout.SkBuff.IfIndex, input.IfIndex);
+        Put(span, PacketLayout.SkBuff.Priority, input.Priority);
+        Put(span, PacketLayout.SkBuff.IngressIfIndex, input.IngressIfIndex);
+        Put(span, PacketLayout.SkBuff.IfIndex, input.IfIndex);
         var cb = input.ControlBlock.Span;
-        for (int i = 0; i < Math.Min(cb.Length, 5); i++) Put(PacketLayout.SkBuff.Cb + 4 * i, cb[i]);
-        Put(PacketLayout.SkBuff.Hash, input.Hash);
+        for (int i = 0; i < Math.Min(cb.Length, 5); i++) Put(span, PacketLayout.SkBuff.Cb + 4 * i, cb[i]);
+        Put(span, PacketLayout.SkBuff.Hash, input.Hash);
         BinaryPrimitives.WriteUInt64LittleEndian(span[PacketLayout.SkBuff.Tstamp..], input.Timestamp);
-        Put(PacketLayout.SkBuff.GsoSegs, 1);
+        Put(span, PacketLayout.SkBuff.GsoSegs, 1);
     }
+
+    private static void Put(Span<byte> context, int offset, uint value) => BinaryPrimitives.WriteUInt32LittleEndian(context[offset..], value);
 }

@@ -48,17 +48,15 @@ public enum TcAction
 public sealed record RedirectTarget(uint IfIndex, Maps.BpfMap? Map, uint Key, ulong Flags);
 
 /// <summary>
-/// A packet and the metadata the kernel would attach to it (the fields of <c>__sk_buff</c>/<c>xdp_md</c> that are
-/// not derived from the bytes). Protocol is in host order here (0x0800 for IPv4) and is presented to programs in
-/// network order as the kernel does.
+/// The metadata the kernel attaches to a packet besides its bytes: the fields of <c>__sk_buff</c>/<c>xdp_md</c> that
+/// are not derived from the data. Protocol is in host order here (0x0800 for IPv4) and is presented to programs in
+/// network order as the kernel does. <c>new PacketMetadata()</c> gives the defaults (interface 1, everything else
+/// zero); <c>default</c> has interface 0.
 /// </summary>
-public sealed record PacketInput
+public readonly record struct PacketMetadata
 {
-    /// <summary>Creates an input for <paramref name="data"/>.</summary>
-    public PacketInput(ReadOnlyMemory<byte> data) => Data = data;
-
-    /// <summary>The packet bytes, from the Ethernet header.</summary>
-    public ReadOnlyMemory<byte> Data { get; init; }
+    /// <summary>The defaults: packet on interface 1.</summary>
+    public PacketMetadata() { }
 
     /// <summary>Interface the packet is on (<c>ifindex</c>; for XDP <c>ingress_ifindex</c>).</summary>
     public uint IfIndex { get; init; } = 1;
@@ -92,6 +90,61 @@ public sealed record PacketInput
 
     /// <summary>Initial <c>cb[0..4]</c> (up to five words).</summary>
     public ReadOnlyMemory<uint> ControlBlock { get; init; }
+}
+
+/// <summary>A packet and its <see cref="PacketMetadata"/>, as one object (the metadata's members are repeated here for initialisers).</summary>
+public sealed record PacketInput
+{
+    private PacketMetadata _metadata = new();
+
+    /// <summary>Creates an input for <paramref name="data"/> with default metadata.</summary>
+    public PacketInput(ReadOnlyMemory<byte> data) => Data = data;
+
+    /// <summary>Creates an input for <paramref name="data"/> with <paramref name="metadata"/>.</summary>
+    public PacketInput(ReadOnlyMemory<byte> data, PacketMetadata metadata)
+    {
+        Data = data;
+        _metadata = metadata;
+    }
+
+    /// <summary>The packet bytes, from the Ethernet header.</summary>
+    public ReadOnlyMemory<byte> Data { get; init; }
+
+    /// <summary>Everything but the bytes.</summary>
+    public PacketMetadata Metadata { get => _metadata; init => _metadata = value; }
+
+    /// <inheritdoc cref="PacketMetadata.IfIndex"/>
+    public uint IfIndex { get => _metadata.IfIndex; init => _metadata = _metadata with { IfIndex = value }; }
+
+    /// <inheritdoc cref="PacketMetadata.IngressIfIndex"/>
+    public uint IngressIfIndex { get => _metadata.IngressIfIndex; init => _metadata = _metadata with { IngressIfIndex = value }; }
+
+    /// <inheritdoc cref="PacketMetadata.Protocol"/>
+    public ushort? Protocol { get => _metadata.Protocol; init => _metadata = _metadata with { Protocol = value }; }
+
+    /// <inheritdoc cref="PacketMetadata.PacketType"/>
+    public uint PacketType { get => _metadata.PacketType; init => _metadata = _metadata with { PacketType = value }; }
+
+    /// <inheritdoc cref="PacketMetadata.Mark"/>
+    public uint Mark { get => _metadata.Mark; init => _metadata = _metadata with { Mark = value }; }
+
+    /// <inheritdoc cref="PacketMetadata.Priority"/>
+    public uint Priority { get => _metadata.Priority; init => _metadata = _metadata with { Priority = value }; }
+
+    /// <inheritdoc cref="PacketMetadata.QueueIndex"/>
+    public uint QueueIndex { get => _metadata.QueueIndex; init => _metadata = _metadata with { QueueIndex = value }; }
+
+    /// <inheritdoc cref="PacketMetadata.Hash"/>
+    public uint Hash { get => _metadata.Hash; init => _metadata = _metadata with { Hash = value }; }
+
+    /// <inheritdoc cref="PacketMetadata.VlanTci"/>
+    public ushort? VlanTci { get => _metadata.VlanTci; init => _metadata = _metadata with { VlanTci = value }; }
+
+    /// <inheritdoc cref="PacketMetadata.Timestamp"/>
+    public ulong Timestamp { get => _metadata.Timestamp; init => _metadata = _metadata with { Timestamp = value }; }
+
+    /// <inheritdoc cref="PacketMetadata.ControlBlock"/>
+    public ReadOnlyMemory<uint> ControlBlock { get => _metadata.ControlBlock; init => _metadata = _metadata with { ControlBlock = value }; }
 }
 
 /// <summary>What a packet program did with its packet.</summary>

@@ -84,13 +84,24 @@ public abstract class BpfExecutable
     public ulong Run(RunContext context, ulong r1, ulong r2 = 0)
     {
         ArgumentNullException.ThrowIfNull(context);
+        return Run(context, r1, r2, staticRegionsPresent: false);
+    }
+
+    /// <summary>
+    /// <see cref="Run(RunContext, ulong, ulong)"/> for callers that keep a context between runs and registered this
+    /// program's <see cref="ExecutionOptions.StaticRegions"/> in it once (<paramref name="staticRegionsPresent"/>),
+    /// so the per-run search for them is skipped (tail-called programs still get theirs).
+    /// </summary>
+    internal ulong Run(RunContext context, ulong r1, ulong r2, bool staticRegionsPresent)
+    {
         var current = this;
         context.MaxTailCalls = Options.MaxTailCalls;
         try
         {
             while (true)
             {
-                current.AddStaticRegions(context);
+                if (!staticRegionsPresent) current.AddStaticRegions(context);
+                staticRegionsPresent = false;
                 ulong r0 = current.Execute(context, r1, r2);
                 // A helper that stopped the program decides r0, whatever the engine returned on its way out.
                 if (context.PendingTailCall is null) return context.StopRequested ? context.StopValue : r0;
@@ -109,7 +120,7 @@ public abstract class BpfExecutable
         }
     }
 
-    private void AddStaticRegions(RunContext context)
+    internal void AddStaticRegions(RunContext context)
     {
         var regions = Options.StaticRegions;
         if (regions.Count == 0) return;

@@ -115,6 +115,23 @@ public sealed class RunContext
         CallbackDepth = 0;
     }
 
+    /// <summary>
+    /// Starts another run on a context kept between runs (a packet session): forgets the requests and counters of
+    /// the last run and any region added after the first <paramref name="regionCount"/>, keeps the rest, the packet
+    /// and <see cref="State"/>.
+    /// </summary>
+    internal void BeginRun(int regionCount)
+    {
+        if (regionCount < _regionCount) _regionCount = regionCount;
+        StopRequested = false;
+        StopValue = 0;
+        PendingTailCall = null;
+        TailCallCount = 0;
+        InstructionsExecuted = 0;
+        CallbackInvoker = null;
+        CallbackDepth = 0;
+    }
+
     /// <summary>Makes a region accessible for the rest of the run.</summary>
     public void AddRegion(MemoryRegion region)
     {
@@ -146,7 +163,8 @@ public sealed class RunContext
     /// <summary>The region containing <c>[address, address + size)</c> with the given access, or null.</summary>
     public MemoryRegion? FindRegion(ulong address, ulong size, MemoryAccess access)
     {
-        for (int i = 0; i < _regionCount; i++)
+        // Newest first: the stack and map values that helpers are handed were added last.
+        for (int i = _regionCount - 1; i >= 0; i--)
         {
             ref readonly var region = ref _regions[i];
             if (region.Contains(address, size) && (region.Access & access) == access) return region;

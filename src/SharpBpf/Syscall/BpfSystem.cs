@@ -43,14 +43,16 @@ public sealed class BpfSystem : IDisposable
 
     /// <summary>
     /// Verifier run by <see cref="ProgLoad"/>: SharpBpf's own (<see cref="KernelVerifier"/>) by default, as in the
-    /// kernel's load path; null loads trusted programs unverified (the engines' runtime checks stay on).
+    /// kernel's load path; null loads trusted programs unverified (the engines' runtime checks stay on). Packet
+    /// programs it accepts run in the JIT's unchecked mode (unless <see cref="JitOptions"/> is set), so a replacement
+    /// verifier must be as strict.
     /// </summary>
     public IProgramVerifier? Verifier { get; set; } = new KernelVerifier();
 
     /// <summary>Engine selection for loaded programs.</summary>
     public EngineChoice Engine { get; init; } = EngineChoice.Auto;
 
-    /// <summary>JIT settings for loaded programs.</summary>
+    /// <summary>JIT settings for loaded programs; null: unchecked for verified packet programs, checked for the rest.</summary>
     public JitOptions? JitOptions { get; init; }
 
     /// <summary>Number of open fds.</summary>
@@ -213,8 +215,14 @@ public sealed class BpfSystem : IDisposable
         PacketProgram? packet = null;
         try
         {
-            var prepared = PacketProgram.Supports(attributes.Type) ? PacketProgram.Prepare(attributes.Type, code) : code;
-            executable = RuntimeSelector.Select(prepared, Helpers, Engine, JitOptions).Executable;
+            bool isPacket = PacketProgram.Supports(attributes.Type);
+            var prepared = isPacket ? PacketProgram.Prepare(attributes.Type, code) : code;
+            // A verified packet program runs on a context SharpBpf builds at the size the verifier assumed, so the
+            // JIT may drop its per-access checks, as the kernel's does; other types run on caller-given memory.
+            var jitOptions = JitOptions ?? (Verifier is not null && isPacket
+                ? new JitOptions { MemoryMode = JitMemoryMode.Unchecked, UnsafeSkipBoundsChecks = true }
+                : null);
+            executable = RuntimeSelector.Select(prepared, Helpers, Engine, jitOptions).Executable;
             if (PacketProgram.Supports(attributes.Type)) packet = new PacketProgram(attributes.Type, executable, used.Select(m => m.Map));
         }
         catch (ContextRewriteException e)

@@ -78,6 +78,27 @@ public sealed class PacketHook : IBpfAttachPoint
         return last;
     }
 
+    /// <summary>
+    /// Runs <paramref name="packet"/> through the attached programs and returns the last verdict (r0), or null when
+    /// none is attached. With one program attached this is <see cref="PacketProgram.RunVerdict(ReadOnlySpan{byte}, in PacketMetadata)"/>,
+    /// which keeps no copy of the packet; with several it goes through <see cref="Run"/>, since each program sees the
+    /// previous one's output.
+    /// </summary>
+    public ulong? RunVerdict(ReadOnlySpan<byte> packet, in PacketMetadata metadata)
+    {
+        var programs = Volatile.Read(ref _programs);
+        if (programs.Length > 1) return Run(new PacketInput(packet.ToArray(), metadata))?.ReturnValue;
+        if (programs.Length == 0 || !programs[0].TryEnter()) return null;
+        try
+        {
+            return programs[0].Packet!.RunVerdict(packet, metadata);
+        }
+        finally
+        {
+            programs[0].Exit();
+        }
+    }
+
     private bool IsFinal(PacketRunResult result) => Type switch
     {
         BpfProgramType.Xdp => result.XdpAction != XdpAction.Pass,
