@@ -69,7 +69,24 @@ public sealed class LoadedProgram
     /// when the JIT refuses the program.
     /// </summary>
     /// <exception cref="JitCompileException">With <see cref="EngineChoice.Jit"/>, the JIT cannot compile the program.</exception>
-    public SelectedRuntime CreateExecutable(EngineChoice engine = EngineChoice.Auto, JitOptions? jitOptions = null)
+    public SelectedRuntime CreateExecutable(EngineChoice engine = EngineChoice.Auto, JitOptions? jitOptions = null) =>
+        Select(Code, engine, jitOptions);
+
+    /// <summary>
+    /// Builds the executable a <see cref="PacketProgram"/> runs: <see cref="Code"/> with its context loads rewritten
+    /// for the native packet context (<see cref="PacketProgram.Prepare"/>, slot for slot, so source lines stay
+    /// right), otherwise as <see cref="CreateExecutable"/>.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The program is not of a packet type (<see cref="PacketProgram.Supports"/>).</exception>
+    /// <exception cref="ContextRewriteException">A context access cannot be translated.</exception>
+    /// <exception cref="JitCompileException">With <see cref="EngineChoice.Jit"/>, the JIT cannot compile the program.</exception>
+    public SelectedRuntime CreatePacketExecutable(EngineChoice engine = EngineChoice.Auto, JitOptions? jitOptions = null)
+    {
+        if (!PacketProgram.Supports(Type)) throw new InvalidOperationException($"program '{Name}' is a {Type} program, not a packet program");
+        return Select(PacketProgram.Prepare(Type, Code), engine, jitOptions);
+    }
+
+    private SelectedRuntime Select(Bytecode code, EngineChoice engine, JitOptions? jitOptions)
     {
         var execution = (jitOptions?.Execution ?? Object.Options.Execution ?? new ExecutionOptions()) with
         {
@@ -80,7 +97,7 @@ public sealed class LoadedProgram
         // A verified program may run without per-access checks when the caller asks for it: verification is the
         // justification the JIT otherwise demands through UnsafeSkipBoundsChecks.
         if (IsVerified && options.MemoryMode == JitMemoryMode.Unchecked) options = options with { UnsafeSkipBoundsChecks = true };
-        return RuntimeSelector.Select(Code, Object.Helpers, engine, options);
+        return RuntimeSelector.Select(code, Object.Helpers, engine, options);
     }
 
     /// <inheritdoc />
