@@ -165,10 +165,18 @@ public sealed class SkeletonProgram
     /// types); the maps it references are reachable. Writes to the memory are seen by the caller.
     /// </summary>
     /// <exception cref="InvalidOperationException">The program is of a packet type (use <see cref="Run(PacketInput)"/>).</exception>
+    /// <exception cref="ArgumentException">
+    /// The program runs without bounds checks (verified, unchecked JIT) and <paramref name="memory"/> is shorter than
+    /// the context it was verified for (<see cref="ProgramTypeInfo.ContextSize"/>).
+    /// </exception>
     /// <exception cref="BpfRuntimeException">The program faulted.</exception>
     public ulong Run(Span<byte> memory)
     {
         if (PacketProgram.Supports(Type)) throw new InvalidOperationException($"program '{Name}' is a {Type} program: run it on a packet");
+        // Verification proved accesses safe for a context of the type's size; only the bounds checks would catch a shorter one.
+        if (IsVerified && Executable is JitExecutable { JitOptions.MemoryMode: JitMemoryMode.Unchecked }
+            && ProgramTypeInfo.For(Type).ContextSize is var size && memory.Length < size)
+            throw new ArgumentException($"program '{Name}' runs without bounds checks, verified for a {size}-byte context: give it at least {size} bytes, not {memory.Length}", nameof(memory));
         return Executable.Run(memory);
     }
 }

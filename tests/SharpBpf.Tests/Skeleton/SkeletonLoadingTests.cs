@@ -149,4 +149,27 @@ public class SkeletonLoadingTests
         var budget = Assert.Throws<BpfRuntimeException>(() => skeleton.SumBytes.Run(new byte[64]));
         Assert.Equal(RuntimeError.BudgetExceeded, budget.Error);
     }
+
+    [Fact]
+    public void Context_pointer_programs_run_on_memory_and_unchecked_runs_need_the_whole_verified_context()
+    {
+        using var skeleton = new MultiProgSkeleton(new SkeletonOptions { Engine = EngineChoice.Interpreter });
+        Assert.All(skeleton.Programs, program => Assert.True(program.IsVerified));
+        Assert.Equal(0UL, skeleton.GetProgram("probe_second").Run(new byte[8]));  // bounds-checked: a short context is fine
+        Assert.Equal(1UL, skeleton.Hits.Lookup(1));
+
+        using var fast = new MultiProgSkeleton(new SkeletonOptions { Engine = EngineChoice.Jit, JitOptions = new JitOptions { MemoryMode = JitMemoryMode.Unchecked } });
+        var probe = fast.GetProgram("probe_first");
+        int size = ProgramTypeInfo.For(probe.Type).ContextSize;
+        var e = Assert.Throws<ArgumentException>(() => probe.Run(new byte[8]));
+        Assert.Contains($"{size}-byte context", e.Message);
+        Assert.Equal(0UL, probe.Run(new byte[size]));
+        Assert.Equal(1UL, fast.Hits.Lookup(0));
+    }
+
+    /// <summary>What a generated skeleton of multi_prog.o reduces to: the object, and typed access through the base class.</summary>
+    private sealed class MultiProgSkeleton(SkeletonOptions options) : BpfSkeleton(Elf.Fixtures.Bytes("multi_prog"), options)
+    {
+        public BpfMap<uint, ulong> Hits => new(GetMap("hits"));
+    }
 }
