@@ -158,7 +158,8 @@ public sealed class FlowStatsSkeleton : global::SharpBpf.Skeleton.BpfSkeleton
         "AADaAAAAA0z/bwAAAIAAAAAAAAAAAAAAAADoKQAAAAAAAAUAAAAAAAAAHQAAAAAAAAABAAAAAAAAAAAAAAAAAAAAMgEAAAIAAAAAAAAAAAAAAAAAAAAAAAAA" +
         "UB0AAAAAAADIAQAAAAAAAAEAAAALAAAACAAAAAAAAAAYAAAAAAAAAA==");
 
-    /// <summary>Loads the embedded object and creates its maps.</summary>
+    /// <summary>Loads the embedded object: creates its maps and verifies its programs (unless <c>options.Verify</c> is off for trusted code).</summary>
+    /// <exception cref="global::SharpBpf.Verifier.BpfVerifierException">The verifier rejects a program.</exception>
     public FlowStatsSkeleton(global::SharpBpf.Skeleton.SkeletonOptions? options = null) : base(s_elf, options) { }
 
     /// <summary>The embedded object file.</summary>

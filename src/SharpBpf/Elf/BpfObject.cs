@@ -65,6 +65,9 @@ public sealed class BpfObject
     /// <summary>Every relocation applied, in program order.</summary>
     public IReadOnlyList<BpfRelocation> Relocations { get; private set; } = [];
 
+    /// <summary>The parsed file it came from, kept so that later stages can read what the object model leaves out (map <c>.values</c> initialisers).</summary>
+    internal ElfFile? SourceFile { get; private set; }
+
     /// <summary>The program named <paramref name="name"/>, or null.</summary>
     public BpfProgram? FindProgram(string name) => Programs.FirstOrDefault(p => p.Name == name);
 
@@ -97,8 +100,9 @@ public sealed class BpfObject
     public static BpfObject Load(ReadOnlySpan<byte> elf)
     {
         var elfFile = ElfFile.Parse(elf);
-        var loader = new Loader(elfFile);
-        return loader.Run();
+        var obj = new Loader(elfFile).Run();
+        obj.SourceFile = elfFile;
+        return obj;
     }
 
     private sealed class Loader(ElfFile elf)

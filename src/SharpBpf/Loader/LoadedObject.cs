@@ -67,18 +67,20 @@ public sealed class LoadedObject : IDisposable
     /// <summary>Parses and loads an object file's bytes, including the map slots it initialises.</summary>
     /// <exception cref="BpfElfException">The bytes are not a loadable BPF object.</exception>
     /// <exception cref="BpfLoadException">A map cannot be created or a reference resolved.</exception>
-    public static LoadedObject Load(ReadOnlySpan<byte> elf, LoadOptions? options = null)
-    {
-        var obj = BpfObject.Load(elf);
-        return Load(obj, options, MapInitializers.Read(elf, obj));
-    }
+    /// <exception cref="BpfVerifierException">With <see cref="LoadOptions.Verify"/>, the verifier rejects a program.</exception>
+    public static LoadedObject Load(ReadOnlySpan<byte> elf, LoadOptions? options = null) => Load(BpfObject.Load(elf), options);
 
     /// <summary>
-    /// Loads a parsed object. Map slots initialised in the object file (<c>.values</c>) are only known when loading
-    /// from the file's bytes (<see cref="Load(ReadOnlySpan{byte}, LoadOptions?)"/>); here they start empty.
+    /// Loads a parsed object, including the map slots its file initialises (<c>.values</c>): the object keeps the
+    /// file it was parsed from, so this is the same as loading the file's bytes.
     /// </summary>
     /// <exception cref="BpfLoadException">A map cannot be created or a reference resolved.</exception>
-    public static LoadedObject Load(BpfObject obj, LoadOptions? options = null) => Load(obj, options, []);
+    /// <exception cref="BpfVerifierException">With <see cref="LoadOptions.Verify"/>, the verifier rejects a program.</exception>
+    public static LoadedObject Load(BpfObject obj, LoadOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(obj);
+        return Load(obj, options, MapInitializers.Read(obj));
+    }
 
     private static LoadedObject Load(BpfObject obj, LoadOptions? options, IReadOnlyList<MapSlotInitializer> initializers)
     {
@@ -133,38 +135,19 @@ public sealed class LoadedObject : IDisposable
 
     private LoadedProgram Resolve(BpfProgram program)
     {
-        var code = program.Bytecode;
-        var instructions = code.Instructions.ToArray();
-        var references = new Dictionary<int, MapReference>();
-        var referenced = new List<BpfMap>();
-        for (int i = 0; i < code.Length; i++)
+        ResolvedMapReferences resolved;
+        try
         {
-            var form = code.FormAt(i);
-            if (form?.Operation != Operation.LoadImm64) continue;
-            var source = (LoadImm64Source)form.DiscriminatorValue;
-            if (source is not (LoadImm64Source.MapIndex or LoadImm64Source.MapIndexValue)) continue;
-            int mapIndex = instructions[i].Immediate;
-            BpfLoadException Bad(string problem) => new($"program '{program.Name}' ({program.SectionName}), instruction {i}: {problem}");
-            if ((uint)mapIndex >= (uint)_maps.Length) throw Bad($"lddw refers to map index {mapIndex}, but the object has {_maps.Length} maps");
-            var map = _maps[mapIndex];
-            ulong value;
-            int offset = 0;
-            if (source == LoadImm64Source.MapIndex)
-                value = map.Handle;
-            else
-            {
-                offset = instructions[i + 1].Immediate;
-                if (map is not ArrayMap array) throw Bad($"lddw of a value address of map '{map.Name}', a {map.Type} map (only arrays have direct value access)");
-                if (offset < 0 || offset >= map.ValueSize) throw Bad($"offset {offset} is outside the {map.ValueSize}-byte value of map '{map.Name}'");
-                value = array.ValueAddress(0) + (ulong)offset;
-            }
-            instructions[i] = instructions[i].WithSrc((int)LoadImm64Source.Immediate).WithImmediate((int)(uint)value);
-            instructions[i + 1] = instructions[i + 1].WithImmediate((int)(uint)(value >> 32));
-            references[i] = new MapReference(i, mapIndex, map, source == LoadImm64Source.MapIndex ? MapReferenceKind.Map : MapReferenceKind.MapValue, offset, value);
-            if (!referenced.Contains(map)) referenced.Add(map);
+            resolved = MapReferenceResolver.Resolve(program.Bytecode, LoadImm64Source.MapIndex, LoadImm64Source.MapIndexValue,
+                index => (uint)index < (uint)_maps.Length ? _maps[index] : null);
         }
-        var regions = referenced.SelectMany(m => m.Regions).ToArray();
-        return new LoadedProgram(this, program, Bytecode.FromInstructions(instructions), references, regions);
+        catch (MapReferenceException e)
+        {
+            string count = e.Errno == -Errno.EBADF ? $" (the object has {_maps.Length} maps)" : "";
+            throw new BpfLoadException($"program '{program.Name}' ({program.SectionName}), {e.Message}{count}", e);
+        }
+        var regions = resolved.References.Values.Select(r => r.Map).Distinct().SelectMany(m => m.Regions).ToArray();
+        return new LoadedProgram(this, program, resolved.Code, resolved.References, regions);
     }
 
     private void Initialize(IReadOnlyList<MapSlotInitializer> initializers)

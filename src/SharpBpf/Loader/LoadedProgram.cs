@@ -111,7 +111,13 @@ public sealed class LoadedProgram
             with { Execution = execution };
         // A verified program may run without per-access checks: verification is the justification the JIT otherwise
         // demands through UnsafeSkipBoundsChecks.
-        if (IsVerified && options.MemoryMode == JitMemoryMode.Unchecked) options = options with { UnsafeSkipBoundsChecks = true };
+        // Then Run(Span) must refuse memory shorter than the context the verifier assumed.
+        if (IsVerified && options.MemoryMode == JitMemoryMode.Unchecked)
+            options = options with
+            {
+                UnsafeSkipBoundsChecks = true,
+                Execution = execution with { MinimumMemoryLength = ProgramTypeInfo.For(Type).ContextSize },
+            };
         return RuntimeSelector.Select(code, Object.Helpers, engine, options);
     }
 

@@ -15,9 +15,10 @@ internal static class MapInitializers
 {
     private const int PointerSize = 8;
 
-    public static IReadOnlyList<MapSlotInitializer> Read(ReadOnlySpan<byte> elfBytes, BpfObject obj)
+    /// <summary>The initialised slots of <paramref name="obj"/>; none when it was not parsed from a file (nothing to read them from).</summary>
+    public static IReadOnlyList<MapSlotInitializer> Read(BpfObject obj)
     {
-        var elf = ElfFile.Parse(elfBytes);
+        if (obj.SourceFile is not { } elf) return [];
         if (elf.FindSection(".maps") is not { } section || obj.Btf is not { } btf) return [];
         if (!elf.RelocationsByTarget.TryGetValue(section.Index, out var tables)) return [];
         var containers = elf.Symbols.Where(s => s.SectionIndex == section.Index && s.Name.Length > 0 && s.Type != ElfSymbol.TypeSection).ToList();

@@ -13,7 +13,7 @@ public enum MapReferenceKind
 
 /// <summary>A map reference of a loaded program, kept for the verifier and for tools.</summary>
 /// <param name="InstructionIndex">Slot of the <c>lddw</c>.</param>
-/// <param name="MapIndex">Index into <see cref="Elf.BpfObject.Maps"/> and <see cref="LoadedObject.Maps"/>.</param>
+/// <param name="MapIndex">The map the <c>lddw</c> named: an index into <see cref="Elf.BpfObject.Maps"/> and <see cref="LoadedObject.Maps"/> for objects.</param>
 /// <param name="Map">The created map.</param>
 /// <param name="Kind">Handle or value address.</param>
 /// <param name="Offset">Offset into the value for <see cref="MapReferenceKind.MapValue"/>, else 0.</param>

@@ -31,6 +31,13 @@ public sealed record ExecutionOptions
     /// then carry <see cref="BpfRuntimeException.SourceLocation"/> and name the line in their message.
     /// </summary>
     public Func<int, BpfSourceLocation?>? SourceLines { get; init; }
+
+    /// <summary>
+    /// The least memory <see cref="BpfExecutable.Run(Span{byte})"/> accepts: set by loaders to the context size a
+    /// verified program was proven safe for when it runs without bounds checks, where shorter memory would let it
+    /// read past the end. 0 accepts any length.
+    /// </summary>
+    public int MinimumMemoryLength { get; init; }
 }
 
 /// <summary>
@@ -65,9 +72,12 @@ public abstract class BpfExecutable
     /// Runs the program as the raw memory program type: r1 points to <paramref name="memory"/> (readable and
     /// writable), r2 holds its length, and legacy packet loads read it. Returns r0.
     /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="memory"/> is shorter than <see cref="ExecutionOptions.MinimumMemoryLength"/>.</exception>
     /// <exception cref="BpfRuntimeException">The program faulted.</exception>
     public unsafe ulong Run(Span<byte> memory)
     {
+        if (memory.Length < Options.MinimumMemoryLength)
+            throw new ArgumentException($"this program runs without bounds checks, verified for {Options.MinimumMemoryLength} bytes of memory: give it at least that much, not {memory.Length}", nameof(memory));
         var context = RentContext();
         fixed (byte* start = memory)
         {

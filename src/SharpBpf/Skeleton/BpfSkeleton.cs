@@ -2,15 +2,16 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using SharpBpf.Elf;
 using SharpBpf.Helpers;
-using SharpBpf.Isa;
 using SharpBpf.Jit;
+using SharpBpf.Loader;
 using SharpBpf.Maps;
 using SharpBpf.ProgramTypes;
 using SharpBpf.Runtime;
+using SharpBpf.Verifier;
 
 namespace SharpBpf.Skeleton;
 
-/// <summary>How a skeleton loads its object.</summary>
+/// <summary>How a skeleton loads its object: the <see cref="LoadOptions"/> of its <see cref="LoadedObject"/>, plus the engine its programs run on.</summary>
 public sealed record SkeletonOptions
 {
     /// <summary>Engine choice for the programs.</summary>
@@ -19,55 +20,88 @@ public sealed record SkeletonOptions
     /// <summary>JIT settings.</summary>
     public JitOptions? JitOptions { get; init; }
 
-    /// <summary>Helpers; null gives the standard and packet helpers.</summary>
+    /// <summary>
+    /// Helpers registered over the standard and packet helpers (<see cref="LoadOptions.ExtraHelpers"/>: one with a
+    /// standard id replaces it); null adds none. The verifier checks calls against their prototypes.
+    /// </summary>
     public HelperTable? Helpers { get; init; }
+
+    /// <summary>
+    /// Verify every program when the skeleton is created (the default, as <see cref="LoadOptions.Verify"/>). Turning
+    /// it off is an explicit statement that the object is trusted code.
+    /// </summary>
+    public bool Verify { get; init; } = true;
+
+    /// <summary>Privilege, log level and complexity limit for verification.</summary>
+    public VerifierOptions? Verifier { get; init; }
+
+    /// <summary>Clocks, pids, trace output and randomness the standard helpers use; a default one when null.</summary>
+    public HelperEnvironment? Environment { get; init; }
+
+    /// <summary>Budget and limits of every executable of the skeleton.</summary>
+    public ExecutionOptions? Execution { get; init; }
+
+    /// <summary>The loader options these stand for.</summary>
+    public LoadOptions ToLoadOptions() => new()
+    {
+        Verify = Verify,
+        Verifier = Verifier,
+        Environment = Environment,
+        ExtraHelpers = Helpers?.All.ToArray() ?? [],
+        Execution = Execution,
+        Engine = Engine,
+        JitOptions = JitOptions,
+    };
 }
 
 /// <summary>
-/// The runtime half of a generated skeleton (<c>sharpbpf gen skeleton</c>): loads the embedded object, creates its
-/// maps (global data sections become single-entry array maps initialised from the object), resolves map
-/// references and builds each program's executable on first use. Generated classes derive from it and add typed
-/// properties for programs, maps and global variables.
+/// The runtime half of a generated skeleton (<c>sharpbpf gen skeleton</c>): loads the embedded object through
+/// <see cref="LoadedObject"/> (maps created, global data sections as single-entry arrays initialised from the
+/// object, map references resolved, <c>.values</c> slots filled, every program verified unless
+/// <see cref="SkeletonOptions.Verify"/> is off) and builds each program's executable on first use. Generated
+/// classes derive from it and add typed properties for programs, maps and global variables.
 /// </summary>
 public abstract class BpfSkeleton : IDisposable
 {
-    private readonly BpfMap[] _maps;
-    private readonly Dictionary<string, SkeletonProgram> _programs = new(StringComparer.Ordinal);
+    private readonly SkeletonProgram[] _programs;
 
-    /// <summary>Loads <paramref name="elf"/> and creates its maps.</summary>
+    /// <summary>Loads <paramref name="elf"/>: creates its maps and verifies its programs.</summary>
     /// <exception cref="BpfElfException">The object is malformed.</exception>
+    /// <exception cref="BpfLoadException">A map cannot be created or a map reference resolved.</exception>
+    /// <exception cref="BpfVerifierException">The verifier rejects a program (instruction, reason and source line in the message).</exception>
     protected BpfSkeleton(ReadOnlySpan<byte> elf, SkeletonOptions? options)
     {
         Options = options ?? new SkeletonOptions();
-        Object = BpfObject.Load(elf);
-        Helpers = Options.Helpers ?? PacketProgram.DefaultHelpers();
-        _maps = Object.Maps.Select(BpfMap.Create).ToArray();
-        foreach (var program in Object.Programs)
-            _programs[program.Name] = new SkeletonProgram(this, program);
+        Loaded = LoadedObject.Load(elf, Options.ToLoadOptions());
+        _programs = Loaded.Programs.Select(program => new SkeletonProgram(this, program)).ToArray();
     }
 
+    /// <summary>The loaded object: maps, programs with resolved references, helpers.</summary>
+    public LoadedObject Loaded { get; }
+
     /// <summary>The parsed object.</summary>
-    public BpfObject Object { get; }
+    public BpfObject Object => Loaded.Object;
 
     /// <summary>Load options.</summary>
     public SkeletonOptions Options { get; }
 
     /// <summary>The helpers programs get.</summary>
-    public HelperTable Helpers { get; }
+    public HelperTable Helpers => Loaded.Helpers;
 
     /// <summary>The maps, in <see cref="BpfObject.Maps"/> order.</summary>
-    public IReadOnlyList<BpfMap> Maps => _maps;
+    public IReadOnlyList<BpfMap> Maps => Loaded.Maps;
 
-    /// <summary>The programs.</summary>
-    public IReadOnlyCollection<SkeletonProgram> Programs => _programs.Values;
+    /// <summary>The programs, in <see cref="BpfObject.Programs"/> order.</summary>
+    public IReadOnlyCollection<SkeletonProgram> Programs => _programs;
 
     /// <summary>The map named <paramref name="name"/>.</summary>
     /// <exception cref="KeyNotFoundException">No such map.</exception>
-    public BpfMap GetMap(string name) => _maps.FirstOrDefault(m => m.Name == name) ?? throw new KeyNotFoundException($"the object has no map '{name}'");
+    public BpfMap GetMap(string name) => Loaded.FindMap(name) ?? throw new KeyNotFoundException($"the object has no map '{name}'");
 
     /// <summary>The program named <paramref name="name"/>.</summary>
     /// <exception cref="KeyNotFoundException">No such program.</exception>
-    public SkeletonProgram GetProgram(string name) => _programs.TryGetValue(name, out var program) ? program : throw new KeyNotFoundException($"the object has no program '{name}'");
+    public SkeletonProgram GetProgram(string name) =>
+        _programs.FirstOrDefault(program => program.Name == name) ?? throw new KeyNotFoundException($"the object has no program '{name}'");
 
     /// <summary>The global variable of type <typeparamref name="T"/> at <paramref name="offset"/> of the data section map <paramref name="section"/>.</summary>
     protected GlobalVariable<T> Global<T>(string section, int offset) where T : unmanaged =>
@@ -76,35 +110,32 @@ public abstract class BpfSkeleton : IDisposable
     /// <summary>Disposes the maps.</summary>
     public void Dispose()
     {
-        foreach (var map in _maps) map.Dispose();
+        Loaded.Dispose();
         GC.SuppressFinalize(this);
     }
-
-    internal Bytecode Resolve(Bytecode code) => MapReferenceResolver.ResolveObjectMaps(code, _maps);
 }
 
 /// <summary>A program of a skeleton: built for its engine on first use, run as its type requires.</summary>
 public sealed class SkeletonProgram
 {
-    private readonly BpfSkeleton _owner;
     private readonly Lazy<BpfExecutable> _executable;
     private readonly Lazy<PacketProgram?> _packet;
 
-    internal SkeletonProgram(BpfSkeleton owner, BpfProgram program)
+    internal SkeletonProgram(BpfSkeleton owner, LoadedProgram program)
     {
-        _owner = owner;
-        Source = program;
-        _executable = new(() =>
-        {
-            var code = owner.Resolve(program.Bytecode);
-            if (PacketProgram.Supports(program.Type)) code = PacketProgram.Prepare(program.Type, code);
-            return RuntimeSelector.Select(code, owner.Helpers, owner.Options.Engine, owner.Options.JitOptions).Executable;
-        });
-        _packet = new(() => PacketProgram.Supports(program.Type) ? new PacketProgram(program.Type, Executable, owner.Maps) : null);
+        Loaded = program;
+        bool isPacket = PacketProgram.Supports(program.Type);
+        var engine = owner.Options.Engine;
+        var jitOptions = owner.Options.JitOptions;
+        _packet = new(() => isPacket ? program.CreatePacketProgram(engine, jitOptions) : null);
+        _executable = new(() => isPacket ? _packet.Value!.Executable : program.CreateExecutable(engine, jitOptions).Executable);
     }
 
+    /// <summary>The program as loaded: map references resolved, verified unless the skeleton was told the object is trusted.</summary>
+    public LoadedProgram Loaded { get; }
+
     /// <summary>The program as parsed.</summary>
-    public BpfProgram Source { get; }
+    public BpfProgram Source => Loaded.Source;
 
     /// <summary>Its name.</summary>
     public string Name => Source.Name;
@@ -112,7 +143,12 @@ public sealed class SkeletonProgram
     /// <summary>Its type.</summary>
     public BpfProgramType Type => Source.Type;
 
+    /// <summary>True once the verifier has accepted the program.</summary>
+    public bool IsVerified => Loaded.IsVerified;
+
     /// <summary>The executable (map references resolved, context accesses rewritten for packet types).</summary>
+    /// <exception cref="ContextRewriteException">A packet program's context access cannot be translated.</exception>
+    /// <exception cref="JitCompileException">With <see cref="EngineChoice.Jit"/>, the JIT cannot compile the program.</exception>
     public BpfExecutable Executable => _executable.Value;
 
     /// <summary>The packet program for packet types; null otherwise.</summary>
@@ -120,25 +156,24 @@ public sealed class SkeletonProgram
 
     /// <summary>Runs a packet program on <paramref name="input"/>.</summary>
     /// <exception cref="InvalidOperationException">The program is not of a packet type.</exception>
+    /// <exception cref="BpfRuntimeException">The program faulted.</exception>
     public PacketRunResult Run(PacketInput input) =>
         (Packet ?? throw new InvalidOperationException($"program '{Name}' is a {Type} program, not a packet program")).Run(input);
 
-    /// <summary>Runs the program with r1 = <paramref name="memory"/> (raw memory and context-pointer types); the object's maps are reachable.</summary>
+    /// <summary>
+    /// Runs the program with r1 = <paramref name="memory"/> and r2 = its length (raw memory and context-pointer
+    /// types); the maps it references are reachable. Writes to the memory are seen by the caller.
+    /// </summary>
     /// <exception cref="InvalidOperationException">The program is of a packet type (use <see cref="Run(PacketInput)"/>).</exception>
+    /// <exception cref="ArgumentException">
+    /// The program runs without bounds checks (verified, unchecked JIT) and <paramref name="memory"/> is shorter than
+    /// the context it was verified for (<see cref="ExecutionOptions.MinimumMemoryLength"/>).
+    /// </exception>
+    /// <exception cref="BpfRuntimeException">The program faulted.</exception>
     public ulong Run(Span<byte> memory)
     {
         if (PacketProgram.Supports(Type)) throw new InvalidOperationException($"program '{Name}' is a {Type} program: run it on a packet");
-        var bytes = memory.ToArray();
-        using var block = new Memory.NativeBlock(bytes.Length);
-        bytes.CopyTo(block.Span);
-        var run = Executable.RentContext();
-        if (bytes.Length > 0) run.AddRegion(new Memory.MemoryRegion(block.Address, (ulong)bytes.Length, Memory.MemoryAccess.ReadWrite, "memory"));
-        run.PacketStart = block.Address;
-        run.PacketLength = (ulong)bytes.Length;
-        foreach (var map in _owner.Maps) map.AddRegionsTo(run);
-        ulong r0 = Executable.Run(run, block.Address, (ulong)bytes.Length);
-        block.Span.CopyTo(memory);
-        return r0;
+        return Executable.Run(memory);
     }
 }
 

@@ -45,7 +45,7 @@ public static class SkeletonGenerator
         string className = options.ClassName ?? Pascal(Path.GetFileNameWithoutExtension(fileName));
         var types = new TypeMapper(obj.Btf);
         var members = new StringBuilder();
-        var used = new HashSet<string>(StringComparer.Ordinal) { className, "Object", "Options", "Helpers", "Maps", "Programs", "GetMap", "GetProgram", "Dispose", "ElfBytes", "Global", "Equals", "GetHashCode", "ToString", "GetType" };
+        var used = new HashSet<string>(StringComparer.Ordinal) { className, "Loaded", "Object", "Options", "Helpers", "Maps", "Programs", "GetMap", "GetProgram", "Dispose", "ElfBytes", "Global", "Equals", "GetHashCode", "ToString", "GetType" };
         string Unique(string name)
         {
             string candidate = name;
@@ -120,7 +120,8 @@ public static class SkeletonGenerator
         for (int i = 0; i < base64.Length; i += 120)
             text.AppendLine($"        \"{base64.Substring(i, Math.Min(120, base64.Length - i))}\"{(i + 120 < base64.Length ? " +" : ");")}");
         text.AppendLine();
-        text.AppendLine("    /// <summary>Loads the embedded object and creates its maps.</summary>");
+        text.AppendLine("    /// <summary>Loads the embedded object: creates its maps and verifies its programs (unless <c>options.Verify</c> is off for trusted code).</summary>");
+        text.AppendLine("    /// <exception cref=\"global::SharpBpf.Verifier.BpfVerifierException\">The verifier rejects a program.</exception>");
         text.AppendLine($"    public {className}(global::SharpBpf.Skeleton.SkeletonOptions? options = null) : base(s_elf, options) {{ }}");
         text.AppendLine();
         text.AppendLine("    /// <summary>The embedded object file.</summary>");

@@ -7,7 +7,7 @@ using SharpBpf.Maps;
 using SharpBpf.Memory;
 using SharpBpf.ProgramTypes;
 using SharpBpf.Runtime;
-using SharpBpf.Skeleton;
+using SharpBpf.Loader;
 
 namespace SharpBpf.Syscall;
 
@@ -178,7 +178,7 @@ public sealed class BpfSystem : IDisposable
         Bytecode code;
         try
         {
-            code = MapReferenceResolver.Resolve(original, (_, fd) =>
+            code = MapReferenceResolver.Resolve(original, LoadImm64Source.MapFd, LoadImm64Source.MapValue, fd =>
             {
                 lock (_lock)
                 {
@@ -192,7 +192,7 @@ public sealed class BpfSystem : IDisposable
                     indexByFd[fd] = used.IndexOf(map);
                     return map.Map;
                 }
-            }, MapReferenceResolver.PseudoMapFd, MapReferenceResolver.PseudoMapValue);
+            }).Code;
         }
         catch (MapReferenceException e)
         {
@@ -204,7 +204,7 @@ public sealed class BpfSystem : IDisposable
         {
             var indexed = original.Instructions.ToArray();
             for (int i = 0; i < indexed.Length; i++)
-                if (original.FormAt(i) is { IsWide: true } && indexed[i].Src is MapReferenceResolver.PseudoMapFd or MapReferenceResolver.PseudoMapValue)
+                if (original.FormAt(i) is { IsWide: true } && indexed[i].Src is (int)LoadImm64Source.MapFd or (int)LoadImm64Source.MapValue)
                     indexed[i] = indexed[i].WithImmediate(indexByFd[indexed[i].Immediate]);
             var outcome = verifier.Verify(new VerificationRequest(code, original, Bytecode.FromInstructions(indexed), attributes.Type, used.Select(m => m.Map).ToArray(), Helpers, attributes.LogLevel));
             if (outcome.Log.Length > 0) log.Append(outcome.Log);

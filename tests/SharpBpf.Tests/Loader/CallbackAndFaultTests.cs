@@ -172,10 +172,12 @@ public class CallbackAndFaultTests
     }
 
     [Fact]
-    public void LoadingAParsedObjectLeavesInitialisedSlotsEmpty()
+    public void LoadingAParsedObjectFillsInitialisedSlotsAsLoadingItsBytesDoes()
     {
         using var obj = LoadedObject.Load(BpfObject.LoadFile(Tests.Elf.Fixtures.PathOf("map_in_map")));
-        Assert.Null(((ArrayOfMapsMap)obj.GetMap("outer")).GetMap(0));
+        var outer = (ArrayOfMapsMap)obj.GetMap("outer");
+        Assert.Same(obj.GetMap("inner_a"), outer.GetMap(0));
+        Assert.Same(obj.GetMap("inner_b"), outer.GetMap(1));
         Assert.Throws<BpfLoadException>(() => obj.GetMap("missing"));
         Assert.Throws<BpfLoadException>(() => obj.GetProgram("missing"));
     }

@@ -212,8 +212,12 @@ public class PacketSessionTests
             Assert.True(program.IsVerified);
             Assert.Equal(JitMemoryMode.Unchecked, Assert.IsType<JitExecutable>(program.CreatePacketProgram(EngineChoice.Jit).Executable).JitOptions.MemoryMode);
             Assert.Equal(JitMemoryMode.Checked, Assert.IsType<JitExecutable>(program.CreatePacketProgram(EngineChoice.Jit, new JitOptions()).Executable).JitOptions.MemoryMode);
-            // Run(Span) lets the caller choose the memory, so plain executables keep their checks.
+            // Run(Span) lets the caller choose the memory, so plain executables keep their checks unless asked, and then
+            // refuse memory shorter than the context the verifier assumed.
             Assert.Equal(JitMemoryMode.Checked, Assert.IsType<JitExecutable>(program.CreateExecutable(EngineChoice.Jit).Executable).JitOptions.MemoryMode);
+            var fast = program.CreateExecutable(EngineChoice.Jit, new JitOptions { MemoryMode = JitMemoryMode.Unchecked }).Executable;
+            Assert.Equal(ProgramTypeInfo.For(BpfProgramType.Xdp).ContextSize, fast.Options.MinimumMemoryLength);
+            Assert.Throws<ArgumentException>(() => fast.Run(new byte[4]));
         }
         using (var trusted = LoadedObject.LoadFile(Packets.FixturePath("xdp_counter"), new LoadOptions { Verify = false }))
         {

@@ -5,7 +5,7 @@ using SharpBpf.Helpers;
 using SharpBpf.Jit;
 using SharpBpf.Maps;
 using SharpBpf.ProgramTypes;
-using SharpBpf.Skeleton;
+using SharpBpf.Loader;
 
 namespace SharpBpf.Tests.ProgramTypes;
 
@@ -71,14 +71,12 @@ internal static class Packets
     public static PacketProgram Assemble(BpfProgramType type, string source, EngineChoice engine, IEnumerable<BpfMap>? maps = null) =>
         PacketProgram.Create(type, Assembler.Assemble(source, AsmSyntax.Llvm), engine: engine, maps: maps);
 
-    /// <summary>Loads a program-type fixture, creates its maps and resolves map references.</summary>
+    /// <summary>Loads a program-type fixture through the loader (maps created, references resolved; run-time behaviour is under test, so unverified).</summary>
     public static (PacketProgram Program, BpfMap[] Maps) LoadFixture(string name, EngineChoice engine)
     {
-        var obj = BpfObject.LoadFile(FixturePath(name));
-        var maps = obj.Maps.Select(BpfMap.Create).ToArray();
-        var program = obj.Programs.Single();
-        var code = MapReferenceResolver.ResolveObjectMaps(program.Bytecode, maps);
-        return (PacketProgram.Create(program.Type, code, engine: engine, maps: maps), maps);
+        var loaded = LoadedObject.LoadFile(FixturePath(name), new LoadOptions { Verify = false });
+        var program = loaded.Programs.Single();
+        return (program.CreatePacketProgram(engine), loaded.Maps.ToArray());
     }
 
     public static string FixturePath(string name) => Path.Combine(Elf.Fixtures.Directory, "programtypes", name + ".o");

@@ -335,8 +335,8 @@ public class KernelVerifierTests
         var program = obj.Programs.Single();
         var instructions = program.Bytecode.Instructions.ToArray();
         for (int i = 0; i < instructions.Length; i++)
-            if (program.Bytecode.FormAt(i) is { IsWide: true } && instructions[i].Src == SharpBpf.Skeleton.MapReferenceResolver.PseudoMapIndex)
-                instructions[i] = instructions[i].WithSrc(SharpBpf.Skeleton.MapReferenceResolver.PseudoMapFd).WithImmediate(fds[instructions[i].Immediate]);
+            if (program.Bytecode.FormAt(i) is { IsWide: true } && instructions[i].Src == (int)LoadImm64Source.MapIndex)
+                instructions[i] = instructions[i].WithSrc((int)LoadImm64Source.MapFd).WithImmediate(fds[instructions[i].Immediate]);
         var load = system.ProgLoad(new ProgLoadAttributes { Type = BpfProgramType.Xdp, Instructions = instructions, License = obj.License ?? "", Name = "xdp_count" });
         Assert.True(load.IsSuccess, load.Value?.Log);
         var run = system.ProgTestRun(new ProgTestRunAttributes { ProgramFd = load.Code, DataIn = Packets.Ipv4(Packets.Udp, 1, 2, 3, 9), Repeat = 2 });
