@@ -77,7 +77,8 @@ public sealed class JitExecutable : BpfExecutable
             return context.StopRequested ? context.StopValue : r0;
         }
 
-        var previousInvoker = context.CallbackInvoker;
+        // Reference stores cost a GC write barrier each: only programs with callbacks swap the invoker.
+        var previousInvoker = _invoker is null ? null : context.CallbackInvoker;
         if (_invoker is not null) context.CallbackInvoker = _invoker;
         int stackRegion = context.RegionCount;
         context.AddRegion(new MemoryRegion(stackBase, (ulong)_stackSize, MemoryAccess.ReadWrite, "stack"));
@@ -89,7 +90,7 @@ public sealed class JitExecutable : BpfExecutable
         finally
         {
             if (stackRegion < context.RegionCount) context.RemoveRegionAt(stackRegion);
-            context.CallbackInvoker = previousInvoker;
+            if (_invoker is not null) context.CallbackInvoker = previousInvoker;
         }
     }
 

@@ -34,6 +34,9 @@ public sealed class PacketContext : IDisposable
     // Frame bytes [_dirtyStart, _dirtyEnd) may hold data of the current or an earlier packet: every range the
     // packet (with its metadata) has occupied since the last clear. The rest of the frame is zero.
     private ulong _dirtyStart, _dirtyEnd;
+    // The context struct as the last distinct metadata fills it (see Load).
+    private byte[]? _template;
+    private PacketMetadata _templateMetadata;
 
     internal PacketContext(PacketLayout layout, int headroom, int frameSize)
     {
@@ -123,8 +126,23 @@ public sealed class PacketContext : IDisposable
         DataEnd = Data + (ulong)length;
         _dirtyStart = Data;
         _dirtyEnd = DataEnd;
-        _context.Slice(0, Layout.NativeSize).Clear();
-        FillContext(data, metadata);
+        var context = _context.Slice(0, Layout.NativeSize);
+        // The fields the metadata decides are built once per distinct metadata and copied in; copying also undoes
+        // whatever the last program wrote to its writable fields.
+        if (_template is null || !_templateMetadata.Equals(metadata))
+        {
+            context.Clear();
+            FillMetadata(context, metadata);
+            _template ??= new byte[context.Length];
+            context.CopyTo(_template);
+            _templateMetadata = metadata;
+        }
+        else
+        {
+            _template.CopyTo(context);
+        }
+        if (Layout.IsSkb && metadata.Protocol is null)
+            Put(context, PacketLayout.SkBuff.Protocol, ProtocolField(data.Length >= 14 ? BinaryPrimitives.ReadUInt16BigEndian(data[12..]) : (ushort)0));
         WritePointers();
         UpdateRun();
     }
@@ -206,36 +224,36 @@ public sealed class PacketContext : IDisposable
         }
     }
 
-    private void FillContext(ReadOnlySpan<byte> data, in PacketMetadata input)
+    private void FillMetadata(Span<byte> context, in PacketMetadata input)
     {
-        var span = _context.Span;
         if (!Layout.IsSkb)
         {
-            Put(span, PacketLayout.XdpMd.IngressIfIndex, input.IfIndex);
-            Put(span, PacketLayout.XdpMd.RxQueueIndex, input.QueueIndex);
+            Put(context, PacketLayout.XdpMd.IngressIfIndex, input.IfIndex);
+            Put(context, PacketLayout.XdpMd.RxQueueIndex, input.QueueIndex);
             return;
         }
-        ushort protocol = input.Protocol ?? (data.Length >= 14 ? BinaryPrimitives.ReadUInt16BigEndian(data[12..]) : (ushort)0);
-        Put(span, PacketLayout.SkBuff.PktType, input.PacketType);
-        Put(span, PacketLayout.SkBuff.Mark, input.Mark);
-        Put(span, PacketLayout.SkBuff.QueueMapping, input.QueueIndex);
-        // __be16 in a __u32: the network-order bytes in the low half.
-        Put(span, PacketLayout.SkBuff.Protocol, BinaryPrimitives.ReverseEndianness(protocol));
+        Put(context, PacketLayout.SkBuff.PktType, input.PacketType);
+        Put(context, PacketLayout.SkBuff.Mark, input.Mark);
+        Put(context, PacketLayout.SkBuff.QueueMapping, input.QueueIndex);
+        if (input.Protocol is { } protocol) Put(context, PacketLayout.SkBuff.Protocol, ProtocolField(protocol));
         if (input.VlanTci is { } tci)
         {
-            Put(span, PacketLayout.SkBuff.VlanPresent, 1);
-            Put(span, PacketLayout.SkBuff.VlanTci, tci);
-            Put(span, PacketLayout.SkBuff.VlanProto, BinaryPrimitives.ReverseEndianness((ushort)0x8100));
+            Put(context, PacketLayout.SkBuff.VlanPresent, 1);
+            Put(context, PacketLayout.SkBuff.VlanTci, tci);
+            Put(context, PacketLayout.SkBuff.VlanProto, ProtocolField(0x8100));
         }
-        Put(span, PacketLayout.SkBuff.Priority, input.Priority);
-        Put(span, PacketLayout.SkBuff.IngressIfIndex, input.IngressIfIndex);
-        Put(span, PacketLayout.SkBuff.IfIndex, input.IfIndex);
+        Put(context, PacketLayout.SkBuff.Priority, input.Priority);
+        Put(context, PacketLayout.SkBuff.IngressIfIndex, input.IngressIfIndex);
+        Put(context, PacketLayout.SkBuff.IfIndex, input.IfIndex);
         var cb = input.ControlBlock.Span;
-        for (int i = 0; i < Math.Min(cb.Length, 5); i++) Put(span, PacketLayout.SkBuff.Cb + 4 * i, cb[i]);
-        Put(span, PacketLayout.SkBuff.Hash, input.Hash);
-        BinaryPrimitives.WriteUInt64LittleEndian(span[PacketLayout.SkBuff.Tstamp..], input.Timestamp);
-        Put(span, PacketLayout.SkBuff.GsoSegs, 1);
+        for (int i = 0; i < Math.Min(cb.Length, 5); i++) Put(context, PacketLayout.SkBuff.Cb + 4 * i, cb[i]);
+        Put(context, PacketLayout.SkBuff.Hash, input.Hash);
+        BinaryPrimitives.WriteUInt64LittleEndian(context[PacketLayout.SkBuff.Tstamp..], input.Timestamp);
+        Put(context, PacketLayout.SkBuff.GsoSegs, 1);
     }
+
+    // A __be16 in a __u32: the network-order bytes in the low half.
+    private static uint ProtocolField(ushort protocol) => BinaryPrimitives.ReverseEndianness(protocol);
 
     private static void Put(Span<byte> context, int offset, uint value) => BinaryPrimitives.WriteUInt32LittleEndian(context[offset..], value);
 }

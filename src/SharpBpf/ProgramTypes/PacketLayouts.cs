@@ -11,6 +11,7 @@ public sealed class PacketLayout
     {
         Type = type;
         StructName = structName;
+        IsSkb = structName == "__sk_buff";
         UapiSize = uapiSize;
         PrivateOffset = (uapiSize + 7) & ~7;
         DataOffset = OffsetIn(allFields, "data");
@@ -54,7 +55,7 @@ public sealed class PacketLayout
     public IReadOnlyList<(string Name, int Offset, int Size)> WritableFields { get; }
 
     /// <summary>True for the types whose context is <c>struct __sk_buff</c>.</summary>
-    public bool IsSkb => StructName == "__sk_buff";
+    public bool IsSkb { get; }
 
     /// <summary>The layout for <paramref name="type"/>, or null when it is not a packet type.</summary>
     public static PacketLayout? For(BpfProgramType type) => type switch
