@@ -54,7 +54,7 @@ public static class JitCompiler
         foreach (var function in layout.Functions) MethodEmitter.EmitFunction(cx, function);
         foreach (var region in layout.Regions) MethodEmitter.EmitRegion(cx, region);
 
-        var runtime = new JitRuntime(code, cx.Budget > 0 ? cx.Budget : long.MaxValue)
+        var runtime = new JitRuntime(code, cx.Budget > 0 ? cx.Budget : long.MaxValue, helpers)
         {
             BlindKey = cx.BlindKey,
             Helpers = cx.HelperFunctions,

@@ -70,8 +70,15 @@ public sealed class JitExecutable : BpfExecutable
         if (_stackIsPrivate && _invoker is null)
         {
             // Nothing outside the compiled code can see the stack: no region to add and remove.
-            ulong r0 = _entry(context, r1, r2, 0, 0, 0, top, stackBase, 1, (nint)bounds);
-            return context.StopRequested ? context.StopValue : r0;
+            try
+            {
+                ulong r0 = _entry(context, r1, r2, 0, 0, 0, top, stackBase, 1, (nint)bounds);
+                return context.StopRequested ? context.StopValue : r0;
+            }
+            catch (Exception e) when (_runtime.LocateHelperFault(e, (nint)bounds) is { } located)
+            {
+                throw located;
+            }
         }
 
         var previousInvoker = context.CallbackInvoker;
@@ -82,6 +89,10 @@ public sealed class JitExecutable : BpfExecutable
         {
             ulong r0 = _entry(context, r1, r2, 0, 0, 0, top, stackBase, 1, (nint)bounds);
             return context.StopRequested ? context.StopValue : r0;
+        }
+        catch (Exception e) when (_runtime.LocateHelperFault(e, (nint)bounds) is { } located)
+        {
+            throw located;
         }
         finally
         {
@@ -107,12 +118,17 @@ public sealed class JitExecutable : BpfExecutable
         ulong stackBase = (ulong)stack;
         int stackRegion = context.RegionCount;
         context.AddRegion(new MemoryRegion(stackBase, (ulong)_stackSize, MemoryAccess.ReadWrite, "stack"));
+        // The callback's own bounds block, so its helper calls record their call sites apart from the caller's.
+        ulong* bounds = stackalloc ulong[JitRuntime.BoundsWords];
         t_callbackDepth++;
         try
         {
-            ulong* bounds = stackalloc ulong[JitRuntime.BoundsWords];
             JitRuntime.FillBounds(context, stackBase, (ulong)_stackSize, bounds);
             return function(context, r1, r2, r3, r4, r5, stackBase + (ulong)_stackSize, stackBase, 1, (nint)bounds);
+        }
+        catch (Exception e) when (_runtime.LocateHelperFault(e, (nint)bounds) is { } located)
+        {
+            throw located;
         }
         finally
         {
