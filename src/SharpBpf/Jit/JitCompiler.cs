@@ -59,6 +59,7 @@ public static class JitCompiler
             BlindKey = cx.BlindKey,
             Helpers = cx.HelperFunctions,
             RegionOfPc = layout.RegionOfPc,
+            RecordsCallSites = cx.RecordsCallSites,
         };
         var entry = (JitFunction)cx.FunctionMethods[0].CreateDelegate(typeof(JitFunction), runtime);
         var callbacks = new JitFunction?[code.Length];

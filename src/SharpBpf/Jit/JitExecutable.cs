@@ -13,6 +13,8 @@ public sealed class JitExecutable : BpfExecutable
     private readonly int _stackSize;
     private readonly int _zeroedBytes;
     private readonly bool _stackIsPrivate;
+    // Private stack, no callbacks and no helper call sites: the entry is called with no region, invoker or handler.
+    private readonly bool _runsBare;
     // Indexed by instruction slot: the compiled function at each callback entry (lddw rX, func target), else null.
     private readonly JitFunction?[] _callbacks;
     private readonly ProgramCallbackInvoker? _invoker;
@@ -29,6 +31,7 @@ public sealed class JitExecutable : BpfExecutable
         _stackSize = stackSize;
         _callbacks = callbacks;
         if (Array.Exists(callbacks, c => c is not null)) _invoker = InvokeCallback;
+        _runsBare = _stackIsPrivate && _invoker is null && !runtime.RecordsCallSites;
         MethodCount = methodCount;
         JitOptions = jitOptions;
     }
@@ -67,18 +70,16 @@ public sealed class JitExecutable : BpfExecutable
         // the bytes it can reach, when the layout knows them.
         if (_zeroedBytes != 0) new Span<byte>(stack + _stackSize - _zeroedBytes, _zeroedBytes).Clear();
         JitRuntime.FillBounds(context, stackBase, (ulong)_stackSize, bounds);
-        if (_stackIsPrivate && _invoker is null)
+        if (_runsBare)
         {
             // Nothing outside the compiled code can see the stack: no region to add and remove.
-            try
-            {
-                ulong r0 = _entry(context, r1, r2, 0, 0, 0, top, stackBase, 1, (nint)bounds);
-                return context.StopRequested ? context.StopValue : r0;
-            }
-            catch (Exception e) when (_runtime.LocateHelperFault(e, (nint)bounds) is { } located)
-            {
-                throw located;
-            }
+            ulong r0 = _entry(context, r1, r2, 0, 0, 0, top, stackBase, 1, (nint)bounds);
+            return context.StopRequested ? context.StopValue : r0;
+        }
+        if (_stackIsPrivate && _invoker is null)
+        {
+            ulong r0 = EnterLocatingHelperFaults(context, r1, r2, top, stackBase, bounds);
+            return context.StopRequested ? context.StopValue : r0;
         }
 
         var previousInvoker = context.CallbackInvoker;
@@ -98,6 +99,20 @@ public sealed class JitExecutable : BpfExecutable
         {
             if (stackRegion < context.RegionCount) context.RemoveRegionAt(stackRegion);
             context.CallbackInvoker = previousInvoker;
+        }
+    }
+
+    // Out of line, so the handler (and what it keeps alive) stays off the path of programs without helper calls.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private unsafe ulong EnterLocatingHelperFaults(RunContext context, ulong r1, ulong r2, ulong top, ulong stackBase, ulong* bounds)
+    {
+        try
+        {
+            return _entry(context, r1, r2, 0, 0, 0, top, stackBase, 1, (nint)bounds);
+        }
+        catch (Exception e) when (_runtime.LocateHelperFault(e, (nint)bounds) is { } located)
+        {
+            throw located;
         }
     }
 

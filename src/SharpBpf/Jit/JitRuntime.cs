@@ -22,6 +22,8 @@ internal sealed class JitRuntime
     public int[] RegionOfPc = [];
     public readonly Bytecode Code;
     public readonly long Budget;
+    /// <summary>The compiled code stores call sites (it makes bound helper calls), so runs need the fault handler.</summary>
+    public bool RecordsCallSites;
     // The table the helpers were bound from: names them in fault messages.
     private readonly HelperTable _helperTable;
 
@@ -46,15 +48,16 @@ internal sealed class JitRuntime
             $"{verb} of {size} bytes at 0x{address:x} is outside every accessible region", address, size);
     }
 
-    /// <summary>Number of <c>ulong</c>s in the per-run bounds block (<see cref="FillBounds"/>).</summary>
-    public const int BoundsWords = 11;
+    /// <summary>Number of <c>ulong</c>s in the per-run bounds block (<see cref="FillBounds"/>); even, so the stack after it stays 16-byte aligned.</summary>
+    public const int BoundsWords = 12;
 
     /// <summary>
     /// Index in the bounds block of the call-site word: compiled code stores the pc of a bound helper call in its
     /// low 32 bits just before the call, so a fault the helper raises without knowing where it was called from
     /// (pc -1) can be tied to that instruction by the one handler per run (<see cref="LocateHelperFault"/>)
     /// instead of a try block around every call. Each run and each callback has its own block, so the word always
-    /// holds the innermost call of the function chain that is running; -1 until the first call.
+    /// holds the innermost call of the function chain that is running. Not initialised (a store per run saved): a
+    /// fault with pc -1 only reaches the handler through a helper, so after a call stored its pc.
     /// </summary>
     public const int CallSiteWord = 10;
 
@@ -103,7 +106,6 @@ internal sealed class JitRuntime
         bounds[7] = writeLength - 2;
         bounds[8] = writeLength - 4;
         bounds[9] = writeLength - 8;
-        bounds[CallSiteWord] = ulong.MaxValue;
     }
 
     /// <summary>
@@ -121,11 +123,21 @@ internal sealed class JitRuntime
         return AtCallSite(fault, pc, id, _helperTable.Get(id)?.Name ?? "?");
     }
 
-    // Compiled code raises only located BpfRuntimeExceptions; a host exception whose throwing method is a dynamic
-    // method (a stray pointer in unchecked mode) is the program's, not a helper's.
-    private static bool IsHelperFault(Exception fault) => fault is BpfException
-        ? fault is BpfRuntimeException { ProgramCounter: < 0 }
-        : fault.TargetSite is not { DeclaringType: null };
+    // Compiled code raises only located BpfRuntimeExceptions. A host exception is a helper's when the first frame
+    // below the framework's, counting from where it was thrown, is not a compiled method (no declaring type) nor the
+    // JIT's own runtime code: a stray pointer of unchecked code, in a load or in an out-of-line atomic
+    // (Interlocked), is the program's fault, not the last helper's. Walked only when something faulted.
+    private static bool IsHelperFault(Exception fault)
+    {
+        if (fault is BpfException) return fault is BpfRuntimeException { ProgramCounter: < 0 };
+        foreach (var frame in new System.Diagnostics.StackTrace(fault, false).GetFrames())
+        {
+            var type = frame.GetMethod()?.DeclaringType;
+            if (type is null || type.Namespace == typeof(JitRuntime).Namespace) return false;
+            if (type.Namespace is not { } name || !(name == "System" || name.StartsWith("System.", StringComparison.Ordinal))) return true;
+        }
+        return true;
+    }
 
     /// <summary>The fault of helper <paramref name="id"/> called at <paramref name="pc"/>, worded as the interpreter words it.</summary>
     private BpfRuntimeException AtCallSite(Exception fault, int pc, long id, string name)

@@ -636,6 +636,7 @@ internal sealed class MethodEmitter
     /// </summary>
     private void RecordCallSite(int pc)
     {
+        _cx.RecordsCallSites = true;
         _il.LoadArg(_argBounds);
         _il.LoadInt(JitRuntime.CallSiteOffset);
         _il.Emit(OpCodes.Add);

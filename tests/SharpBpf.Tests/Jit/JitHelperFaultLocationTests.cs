@@ -296,6 +296,9 @@ public sealed class JitHelperFaultLocationTests : IDisposable
         var code = Bytecode.FromInstructions([Insn.EmitCall(HelperIds.KtimeGetNs), Insn.Mov64Imm(Reg.R1, 8), Insn.LdxMem(Bpf.DW, Reg.R0, Reg.R1, 0), Insn.ExitInsn()]);
         var jit = JitCompiler.Compile(code, Helpers(), JitTestSupport.Unchecked);
         Assert.Throws<NullReferenceException>(() => jit.Run(new byte[16]));
+        // Nor is one the JIT's out-of-line atomics raise for it.
+        var atomic = Bytecode.FromInstructions([Insn.EmitCall(HelperIds.KtimeGetNs), Insn.Mov64Imm(Reg.R1, 8), Insn.AtomicOp(Bpf.DW, Bpf.ADD, Reg.R1, Reg.R0, 0), Insn.ExitInsn()]);
+        Assert.Throws<NullReferenceException>(() => JitCompiler.Compile(atomic, Helpers(), JitTestSupport.Unchecked).Run(new byte[16]));
     }
 
     // ---- a clang object with BTF line info: the C line of the faulting call ----
