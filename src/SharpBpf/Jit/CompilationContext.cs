@@ -82,6 +82,8 @@ internal sealed class CompilationContext
     public DynamicMethod[] FunctionMethods { get; }
     public DynamicMethod[] RegionMethods { get; }
     public HelperFunction[] HelperFunctions => _helperFunctions.ToArray();
+    /// <summary>Some method stores a helper call's pc in the bounds block (see <see cref="JitRuntime.CallSiteWord"/>).</summary>
+    public bool RecordsCallSites { get; set; }
 
     /// <summary>The slot of a helper known at compile time, or -1.</summary>
     public int HelperSlot(int id)

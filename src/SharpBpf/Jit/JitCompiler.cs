@@ -54,11 +54,12 @@ public static class JitCompiler
         foreach (var function in layout.Functions) MethodEmitter.EmitFunction(cx, function);
         foreach (var region in layout.Regions) MethodEmitter.EmitRegion(cx, region);
 
-        var runtime = new JitRuntime(code, cx.Budget > 0 ? cx.Budget : long.MaxValue)
+        var runtime = new JitRuntime(code, cx.Budget > 0 ? cx.Budget : long.MaxValue, helpers)
         {
             BlindKey = cx.BlindKey,
             Helpers = cx.HelperFunctions,
             RegionOfPc = layout.RegionOfPc,
+            RecordsCallSites = cx.RecordsCallSites,
         };
         var entry = (JitFunction)cx.FunctionMethods[0].CreateDelegate(typeof(JitFunction), runtime);
         var callbacks = new JitFunction?[code.Length];

@@ -14,6 +14,8 @@ public sealed class JitExecutable : BpfExecutable
     private readonly int _zeroedBytes;
     private readonly bool _stackIsPrivate;
     private readonly bool _checked;
+    // Private stack, no callbacks and no helper call sites: the entry is called with no region, invoker or handler.
+    private readonly bool _runsBare;
     // Indexed by instruction slot: the compiled function at each callback entry (lddw rX, func target), else null.
     private readonly JitFunction?[] _callbacks;
     private readonly ProgramCallbackInvoker? _invoker;
@@ -31,6 +33,7 @@ public sealed class JitExecutable : BpfExecutable
         _stackSize = stackSize;
         _callbacks = callbacks;
         if (Array.Exists(callbacks, c => c is not null)) _invoker = InvokeCallback;
+        _runsBare = _stackIsPrivate && _invoker is null && !runtime.RecordsCallSites;
         MethodCount = methodCount;
         JitOptions = jitOptions;
     }
@@ -68,12 +71,17 @@ public sealed class JitExecutable : BpfExecutable
         // Zeroed explicitly (locals init is skipped), so a program never reads stale host data from its stack: only
         // the bytes it can reach, when the layout knows them.
         if (_zeroedBytes != 0) new Span<byte>(stack + _stackSize - _zeroedBytes, _zeroedBytes).Clear();
-        // Only checked code reads the bounds block.
+        // Only checked code reads the bounds (the call-site word after them is written by the compiled code).
         if (_checked) JitRuntime.FillBounds(context, stackBase, (ulong)_stackSize, bounds);
-        if (_stackIsPrivate && _invoker is null)
+        if (_runsBare)
         {
             // Nothing outside the compiled code can see the stack: no region to add and remove.
             ulong r0 = _entry(context, r1, r2, 0, 0, 0, top, stackBase, 1, (nint)bounds);
+            return context.StopRequested ? context.StopValue : r0;
+        }
+        if (_stackIsPrivate && _invoker is null)
+        {
+            ulong r0 = EnterLocatingHelperFaults(context, r1, r2, top, stackBase, bounds);
             return context.StopRequested ? context.StopValue : r0;
         }
 
@@ -87,10 +95,28 @@ public sealed class JitExecutable : BpfExecutable
             ulong r0 = _entry(context, r1, r2, 0, 0, 0, top, stackBase, 1, (nint)bounds);
             return context.StopRequested ? context.StopValue : r0;
         }
+        catch (Exception e) when (_runtime.LocateHelperFault(e, (nint)bounds) is { } located)
+        {
+            throw located;
+        }
         finally
         {
             if (stackRegion < context.RegionCount) context.RemoveRegionAt(stackRegion);
             if (_invoker is not null) context.CallbackInvoker = previousInvoker;
+        }
+    }
+
+    // Out of line, so the handler (and what it keeps alive) stays off the path of programs without helper calls.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private unsafe ulong EnterLocatingHelperFaults(RunContext context, ulong r1, ulong r2, ulong top, ulong stackBase, ulong* bounds)
+    {
+        try
+        {
+            return _entry(context, r1, r2, 0, 0, 0, top, stackBase, 1, (nint)bounds);
+        }
+        catch (Exception e) when (_runtime.LocateHelperFault(e, (nint)bounds) is { } located)
+        {
+            throw located;
         }
     }
 
@@ -111,12 +137,17 @@ public sealed class JitExecutable : BpfExecutable
         ulong stackBase = (ulong)stack;
         int stackRegion = context.RegionCount;
         context.AddRegion(new MemoryRegion(stackBase, (ulong)_stackSize, MemoryAccess.ReadWrite, "stack"));
+        // The callback's own bounds block, so its helper calls record their call sites apart from the caller's.
+        ulong* bounds = stackalloc ulong[JitRuntime.BoundsWords];
         t_callbackDepth++;
         try
         {
-            ulong* bounds = stackalloc ulong[JitRuntime.BoundsWords];
             JitRuntime.FillBounds(context, stackBase, (ulong)_stackSize, bounds);
             return function(context, r1, r2, r3, r4, r5, stackBase + (ulong)_stackSize, stackBase, 1, (nint)bounds);
+        }
+        catch (Exception e) when (_runtime.LocateHelperFault(e, (nint)bounds) is { } located)
+        {
+            throw located;
         }
         finally
         {

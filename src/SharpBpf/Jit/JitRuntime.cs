@@ -12,7 +12,7 @@ namespace SharpBpf.Jit;
 /// What compiled code reaches at run time besides its registers: helper delegates resolved at compile time, the
 /// blinding key, the region map of split functions, and the out-of-line slow paths (region scan, faults, dynamic
 /// helper lookup, legacy packet loads). One instance per executable, shared by all threads; it holds no per-run
-/// state.
+/// state (the call site of the current helper call lives in the run's bounds block, see <see cref="CallSiteWord"/>).
 /// </summary>
 internal sealed class JitRuntime
 {
@@ -22,11 +22,16 @@ internal sealed class JitRuntime
     public int[] RegionOfPc = [];
     public readonly Bytecode Code;
     public readonly long Budget;
+    /// <summary>The compiled code stores call sites (it makes bound helper calls), so runs need the fault handler.</summary>
+    public bool RecordsCallSites;
+    // The table the helpers were bound from: names them in fault messages.
+    private readonly HelperTable _helperTable;
 
-    public JitRuntime(Bytecode code, long budget)
+    public JitRuntime(Bytecode code, long budget, HelperTable helperTable)
     {
         Code = code;
         Budget = budget;
+        _helperTable = helperTable;
     }
 
     private string Text(int pc) => Disassembler.Format(Code, pc, AsmSyntax.Llvm);
@@ -43,8 +48,21 @@ internal sealed class JitRuntime
             $"{verb} of {size} bytes at 0x{address:x} is outside every accessible region", address, size);
     }
 
-    /// <summary>Number of <c>ulong</c>s in the per-run bounds block (<see cref="FillBounds"/>).</summary>
-    public const int BoundsWords = 10;
+    /// <summary>Number of <c>ulong</c>s in the per-run bounds block (<see cref="FillBounds"/>); even, so the stack after it stays 16-byte aligned.</summary>
+    public const int BoundsWords = 12;
+
+    /// <summary>
+    /// Index in the bounds block of the call-site word: compiled code stores the pc of a bound helper call in its
+    /// low 32 bits just before the call, so a fault the helper raises without knowing where it was called from
+    /// (pc -1) can be tied to that instruction by the one handler per run (<see cref="LocateHelperFault"/>)
+    /// instead of a try block around every call. Each run and each callback has its own block, so the word always
+    /// holds the innermost call of the function chain that is running. Not initialised (a store per run saved): a
+    /// fault with pc -1 only reaches the handler through a helper, so after a call stored its pc.
+    /// </summary>
+    public const int CallSiteWord = 10;
+
+    /// <summary>Byte offset of <see cref="CallSiteWord"/> in the bounds block.</summary>
+    public const int CallSiteOffset = CallSiteWord * 8;
 
     /// <summary>Index in the bounds block of the start of the region checked inline for reads (writes: + 5).</summary>
     public static int BoundsStart(bool write) => write ? 5 : 0;
@@ -90,6 +108,46 @@ internal sealed class JitRuntime
         bounds[9] = writeLength - 8;
     }
 
+    /// <summary>
+    /// A fault raised inside a bound helper (a <see cref="BpfRuntimeException"/> with pc -1, or a host exception
+    /// from the helper's own code), tied to the helper call recorded in <paramref name="bounds"/> (see
+    /// <see cref="CallSiteWord"/>); null for anything else: faults of the compiled code carry their pc already.
+    /// Runs in the exception filter of the run, so no cost until something faults.
+    /// </summary>
+    public unsafe BpfRuntimeException? LocateHelperFault(Exception fault, nint bounds)
+    {
+        if (!IsHelperFault(fault)) return null;
+        int pc = *(int*)(bounds + CallSiteOffset);
+        if ((uint)pc >= (uint)Code.Length || Code.FormAt(pc)?.Operation != Operation.CallHelper) return null;
+        long id = Code.Instructions[pc].Immediate;
+        return AtCallSite(fault, pc, id, _helperTable.Get(id)?.Name ?? "?");
+    }
+
+    // Compiled code raises only located BpfRuntimeExceptions. A host exception is a helper's when the first frame
+    // below the framework's, counting from where it was thrown, is not a compiled method (no declaring type) nor the
+    // JIT's own runtime code: a stray pointer of unchecked code, in a load or in an out-of-line atomic
+    // (Interlocked), is the program's fault, not the last helper's. Walked only when something faulted.
+    private static bool IsHelperFault(Exception fault)
+    {
+        if (fault is BpfException) return fault is BpfRuntimeException { ProgramCounter: < 0 };
+        foreach (var frame in new System.Diagnostics.StackTrace(fault, false).GetFrames())
+        {
+            var type = frame.GetMethod()?.DeclaringType;
+            if (type is null || type.Namespace == typeof(JitRuntime).Namespace) return false;
+            if (type.Namespace is not { } name || !(name == "System" || name.StartsWith("System.", StringComparison.Ordinal))) return true;
+        }
+        return true;
+    }
+
+    /// <summary>The fault of helper <paramref name="id"/> called at <paramref name="pc"/>, worded as the interpreter words it.</summary>
+    private BpfRuntimeException AtCallSite(Exception fault, int pc, long id, string name)
+    {
+        string caller = $"helper {id} ({name})";
+        return fault is BpfRuntimeException runtime
+            ? runtime.WithProgramCounter(pc, Text(pc), caller)
+            : new BpfRuntimeException(RuntimeError.HelperFault, pc, Text(pc), $"{caller} failed: {fault.GetType().Name}: {fault.Message}", inner: fault);
+    }
+
     /// <summary>Charges <paramref name="count"/> instructions to the run's budget.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Charge(RunContext context, long count, int pc)
@@ -115,12 +173,22 @@ internal sealed class JitRuntime
     public Exception BadRegionEntry(int pc) =>
         new BpfRuntimeException(RuntimeError.Unsupported, pc, null, $"internal JIT error: no region entry for pc {pc}");
 
-    /// <summary>A helper call whose id was not resolved at compile time (unknown then, or <c>callx</c>).</summary>
+    /// <summary>
+    /// A helper call whose id was not resolved at compile time (unknown then, or <c>callx</c>): an out-of-line call
+    /// already, so it ties the helper's faults to <paramref name="pc"/> itself (it knows the id a <c>callx</c> used).
+    /// </summary>
     public ulong CallHelperById(RunContext context, long id, int pc, ulong r1, ulong r2, ulong r3, ulong r4, ulong r5)
     {
         var helper = context.Helpers.Get(id)
             ?? throw new BpfRuntimeException(RuntimeError.UnknownHelper, pc, Text(pc), $"no helper is registered with id {id}");
-        return helper.Function(context, r1, r2, r3, r4, r5);
+        try
+        {
+            return helper.Function(context, r1, r2, r3, r4, r5);
+        }
+        catch (Exception e) when (IsHelperFault(e))
+        {
+            throw AtCallSite(e, pc, id, helper.Name);
+        }
     }
 
     /// <summary>Legacy LD_ABS/LD_IND: a big-endian load from the packet; false when out of bounds.</summary>

@@ -413,6 +413,7 @@ internal sealed class MethodEmitter
                 int slot = _cx.HelperSlot(insn.Immediate);
                 if (slot >= 0)
                 {
+                    RecordCallSite(pc);
                     _il.LoadArg(ArgRuntime);
                     _il.Emit(OpCodes.Ldfld, CompilationContext.HelpersField);
                     _il.LoadInt(slot);
@@ -627,6 +628,20 @@ internal sealed class MethodEmitter
             case Operation.Jset: _il.Emit(OpCodes.And); _il.Emit(OpCodes.Brtrue, target); break;
             default: throw new JitCompileException(pc, $"{form.Mnemonic} is not a conditional jump");
         }
+    }
+
+    /// <summary>
+    /// Stores <paramref name="pc"/> in the run's call-site word before a bound helper call: one store, where a try
+    /// block per call would cost on every call and hinder RyuJIT (see <see cref="JitRuntime.CallSiteWord"/>).
+    /// </summary>
+    private void RecordCallSite(int pc)
+    {
+        _cx.RecordsCallSites = true;
+        _il.LoadArg(_argBounds);
+        _il.LoadInt(JitRuntime.CallSiteOffset);
+        _il.Emit(OpCodes.Add);
+        _il.LoadInt(pc);
+        _il.Emit(OpCodes.Stind_I4);
     }
 
     private void CallById(int pc)

@@ -76,6 +76,15 @@ public sealed class BpfRuntimeException : BpfException
         };
     }
 
+    /// <summary>
+    /// This fault, raised where no instruction was known (inside a helper: <see cref="ProgramCounter"/> is -1), tied
+    /// to the instruction at <paramref name="pc"/> that made the call. <paramref name="caller"/> (such as
+    /// <c>helper 1 (map_lookup_elem)</c>) prefixes <see cref="Detail"/>; the kind, address and size are kept and this
+    /// fault becomes the inner exception. Engines use it so that every engine names a helper's fault the same way.
+    /// </summary>
+    public BpfRuntimeException WithProgramCounter(int pc, string? instructionText, string? caller = null) =>
+        new(Error, pc, instructionText, caller is null ? Detail : $"{caller}: {Detail}", Address, Size, this);
+
     private BpfRuntimeException(RuntimeError error, int pc, string? instructionText, string detail, ulong address, int size, Exception inner, BpfSourceLocation location)
         : base($"{Format(pc, instructionText, detail)} at {location}", inner)
     {
