@@ -44,7 +44,7 @@ public static class StandardHelpers
         var probeRead = P(Int, UninitializedMemory, ConstSizeOrZero, Anything);
         return
         [
-            D(HelperIds.MapLookupElem, "map_lookup_elem", P(HelperReturn.MapValueOrNull, ConstMapPointer, MapKey), MapLookup),
+            D(HelperIds.MapLookupElem, "map_lookup_elem", P(HelperReturn.MapValueOrNull, ConstMapPointer, MapKey), MapLookupFunction),
             D(HelperIds.MapUpdateElem, "map_update_elem", P(Int, ConstMapPointer, MapKey, MapValue, Anything), MapUpdate),
             D(HelperIds.MapDeleteElem, "map_delete_elem", P(Int, ConstMapPointer, MapKey), MapDelete),
             D(HelperIds.ProbeRead, "probe_read", probeRead, ProbeRead),
@@ -115,10 +115,21 @@ public static class StandardHelpers
 
     // ---- maps ----
 
+    /// <summary>
+    /// The one <c>map_lookup_elem</c> delegate every table registers: the JIT recognises it and, for verified
+    /// programs (whose key pointers the verifier proved), calls <see cref="LookupForProgram"/> directly.
+    /// </summary>
+    internal static readonly HelperFunction MapLookupFunction = MapLookup;
+
     private static ulong MapLookup(RunContext context, ulong r1, ulong r2, ulong r3, ulong r4, ulong r5)
     {
         var map = ResolveMap<BpfMap>(context, r1, "map_lookup_elem");
-        var key = context.GetMemory(r2, (ulong)map.KeySize, MemoryAccess.Read, "map_lookup_elem key");
+        return LookupForProgram(context, map, context.GetMemory(r2, (ulong)map.KeySize, MemoryAccess.Read, "map_lookup_elem key"));
+    }
+
+    /// <summary><c>map_lookup_elem</c> once the key is readable: the value's address (its map's regions added to the run) or 0.</summary>
+    internal static ulong LookupForProgram(RunContext context, BpfMap map, ReadOnlySpan<byte> key)
+    {
         ulong address = map.ProgramLookup(key);
         if (address != 0) map.AddRegionsTo(context);
         return address;

@@ -43,6 +43,7 @@ internal sealed class CompilationContext
     internal static readonly MethodInfo CallHelperById = typeof(JitRuntime).GetMethod(nameof(JitRuntime.CallHelperById))!;
     internal static readonly MethodInfo TryLoadPacket = typeof(JitRuntime).GetMethod(nameof(JitRuntime.TryLoadPacket))!;
     internal static readonly MethodInfo HelperInvoke = typeof(HelperFunction).GetMethod(nameof(HelperFunction.Invoke))!;
+    internal static readonly MethodInfo MapLookupIntrinsic = typeof(JitHelperIntrinsics).GetMethod(nameof(JitHelperIntrinsics.MapLookup))!;
     internal static readonly MethodInfo StopRequested = typeof(RunContext).GetProperty(nameof(RunContext.StopRequested))!.GetMethod!;
     internal static readonly MethodInfo Stop = typeof(RunContext).GetMethod(nameof(RunContext.Stop))!;
     internal static readonly MethodInfo Swap16 = typeof(BinaryPrimitives).GetMethod(nameof(BinaryPrimitives.ReverseEndianness), [typeof(ushort)])!;
@@ -61,6 +62,7 @@ internal sealed class CompilationContext
         Options = options;
         Layout = layout;
         Checked = options.MemoryMode == JitMemoryMode.Checked;
+        Verified = options.Verified;
         Budget = Checked ? budget : 0;
         Blind = options.BlindConstants;
         BlindKey = Blind ? NewKey() : 0;
@@ -74,6 +76,9 @@ internal sealed class CompilationContext
     public JitOptions Options { get; }
     public ProgramLayout Layout { get; }
     public bool Checked { get; }
+
+    /// <summary>The verifier accepted the program (<see cref="JitOptions.Verified"/>).</summary>
+    public bool Verified { get; }
     /// <summary>Instruction budget charged at backward jumps and calls; 0 = none.</summary>
     public long Budget { get; }
     public bool Blind { get; }
@@ -86,6 +91,13 @@ internal sealed class CompilationContext
     public bool RecordsCallSites { get; set; }
 
     /// <summary>The slot of a helper known at compile time, or -1.</summary>
+    /// <summary>
+    /// True when helper <paramref name="id"/> is the standard <c>map_lookup_elem</c> and the code is verified and
+    /// unchecked, so the call goes to <see cref="JitHelperIntrinsics.MapLookup"/> instead of the delegate.
+    /// </summary>
+    public bool IsMapLookupIntrinsic(int id) =>
+        !Checked && Verified && HelperTable.Get(id) is { } helper && ReferenceEquals(helper.Function, StandardHelpers.MapLookupFunction);
+
     public int HelperSlot(int id)
     {
         if (_helperSlots.TryGetValue(id, out int slot)) return slot;

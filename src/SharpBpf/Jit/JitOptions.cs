@@ -51,6 +51,13 @@ public sealed record JitOptions
     /// </summary>
     public int MaxRegionInstructions { get; init; } = 512;
 
+    /// <summary>
+    /// Set by SharpBpf's loaders (never by callers) when the verifier accepted the program: then the verifier also
+    /// proved the pointer arguments of its helper calls, and unchecked code may call helpers without their own
+    /// memory checks (<c>map_lookup_elem</c> reads its key in place).
+    /// </summary>
+    internal bool Verified { get; init; }
+
     /// <summary>Test hook: when set, every emitted IL instruction is appended here.</summary>
     internal List<RecordedIl>? IlLog { get; init; }
 }

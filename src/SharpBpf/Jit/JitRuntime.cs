@@ -279,3 +279,18 @@ internal static unsafe class JitAtomics
         }
     }
 }
+
+/// <summary>
+/// Helper calls the JIT makes without the helper table's delegate, for programs that run unchecked (verified): the
+/// verifier proved their pointer arguments, so the helper's own memory checks are skipped, as the kernel's JIT
+/// inlines <c>map_lookup_elem</c>. Faults are those of the helper (a bad handle still faults).
+/// </summary>
+internal static unsafe class JitHelperIntrinsics
+{
+    /// <summary><c>bpf_map_lookup_elem(map, key)</c> with the key read in place.</summary>
+    public static ulong MapLookup(RunContext context, ulong handle, ulong key)
+    {
+        var map = StandardHelpers.ResolveMap<Maps.BpfMap>(context, handle, "map_lookup_elem");
+        return StandardHelpers.LookupForProgram(context, map, new ReadOnlySpan<byte>((void*)key, map.KeySize));
+    }
+}

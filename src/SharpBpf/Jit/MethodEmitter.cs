@@ -410,6 +410,17 @@ internal sealed class MethodEmitter
 
             case Operation.CallHelper:
             {
+                if (_cx.IsMapLookupIntrinsic(insn.Immediate))
+                {
+                    // A lookup never stops the program: no stop check after it.
+                    RecordCallSite(pc);
+                    _il.LoadArg(ArgContext);
+                    LoadReg(1);
+                    LoadReg(2);
+                    _il.Emit(OpCodes.Call, CompilationContext.MapLookupIntrinsic);
+                    StoreReg(0);
+                    break;
+                }
                 int slot = _cx.HelperSlot(insn.Immediate);
                 if (slot >= 0)
                 {

@@ -116,6 +116,7 @@ public sealed class LoadedProgram
             options = options with
             {
                 UnsafeSkipBoundsChecks = true,
+                Verified = true,
                 Execution = execution with { MinimumMemoryLength = ProgramTypeInfo.For(Type).ContextSize },
             };
         return RuntimeSelector.Select(code, Object.Helpers, engine, options);

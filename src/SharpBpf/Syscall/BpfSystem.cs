@@ -220,7 +220,7 @@ public sealed class BpfSystem : IDisposable
             // A verified packet program runs on a context SharpBpf builds at the size the verifier assumed, so the
             // JIT may drop its per-access checks, as the kernel's does; other types run on caller-given memory.
             var jitOptions = JitOptions ?? (Verifier is not null && isPacket
-                ? new JitOptions { MemoryMode = JitMemoryMode.Unchecked, UnsafeSkipBoundsChecks = true }
+                ? new JitOptions { MemoryMode = JitMemoryMode.Unchecked, UnsafeSkipBoundsChecks = true, Verified = true }
                 : null);
             executable = RuntimeSelector.Select(prepared, Helpers, Engine, jitOptions).Executable;
             if (PacketProgram.Supports(attributes.Type)) packet = new PacketProgram(attributes.Type, executable, used.Select(m => m.Map));
