@@ -361,6 +361,8 @@ internal sealed partial class VerifierEngine
     private static void SetPacketRange(VerifierState state, Reg packet)
     {
         if (packet.Off <= 0 || packet.Off > MaxPacketOffset) return;
+        // Risk of overflow (Linux's find_good_pkt_pointers): a huge variable part proves nothing.
+        if (packet.UMax > MaxPacketOffset || packet.UMax + (ulong)packet.Off > MaxPacketOffset) return;
         int id = packet.Id, range = packet.Off;
         var type = packet.Type;
         state.ForEachReg((ref Reg r) =>
