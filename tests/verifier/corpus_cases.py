@@ -542,3 +542,56 @@ ret("cgroup_skb", "return_signed_upper_only", "call 7\nif r0 s> 1 goto fix\nexit
 ret("cgroup_skb", "return_signed_checked", "call 7\nif r0 s> 1 goto fix\nif r0 s< 0 goto fix\nexit\nfix:\nr0 = 1\nexit")
 ret("cgroup_skb", "return_from_subprog", "call f\nexit\nf:\nr0 = 1\nexit")
 ret("cgroup_skb", "return_w0", "call 7\nw0 &= 1\nexit")
+
+# ================================================================ sock: socket pointers loaded from contexts
+# __sk_buff.sk is a sock_common_or_null, sock_ops.sk a sock_or_null, sk_msg_md.sk and bpf_sock_addr.sk non-null sockets.
+SK = {"socket_filter": 168, "sock_ops": 184, "sk_msg": 72, "cgroup_sock_addr": 64}
+def sock(type, name, body, expect="accept", null_check=True, **kw):
+    head = f"r2 = *(u64 *)(r1 + {SK[type]})\n" + ("if r2 == 0 goto out\n" if null_check else "")
+    case("sock", f"{type}_{name}", head + body + "\nout:\nr0 = 1\nexit", expect, type=type, **kw)
+SKR = lambda size, off, mark="": f"r0 = *(u{size} *)(r2 {'-' if off < 0 else '+'} {abs(off)}){mark}"
+IM = "InvalidMemoryAccess"
+sock("socket_filter", "family_after_null_check", SKR(32, 4))
+sock("socket_filter", "family_without_null_check", SKR(32, 4, " !!"), "NullCheckRequired", null_check=False)
+sock("socket_filter", "null_branch_dereferenced", "if r2 != 0 goto out\n" + SKR(32, 4, " !!"), IM, null_check=False)
+sock("socket_filter", "copy_inherits_null_check", "r3 = r2\nif r2 == 0 goto out\nr0 = *(u32 *)(r3 + 4)", null_check=False)
+sock("socket_filter", "write_field", "r3 = 1\n*(u32 *)(r2 + 0) = r3 !!", IM)
+sock("socket_filter", "store_imm", "*(u32 *)(r2 + 0) = 1 !!", IM)
+sock("socket_filter", "read_past_end", SKR(32, 80, " !!"), "OutOfBoundsAccess")
+sock("socket_filter", "read_negative_offset", SKR(32, -4, " !!"), "OutOfBoundsAccess")
+sock("socket_filter", "sock_common_hides_protocol", SKR(32, 12, " !!"), IM)
+sock("socket_filter", "sock_common_hides_mark", SKR(32, 16, " !!"), IM)
+sock("socket_filter", "read_state", SKR(32, 72))
+sock("socket_filter", "read_rx_queue_mapping", SKR(32, 76))
+sock("socket_filter", "read_family_u64", SKR(64, 0, " !!"), IM)
+sock("socket_filter", "read_family_low_byte", SKR(8, 4))
+sock("socket_filter", "read_family_second_byte", SKR(8, 5, " !!"), IM, note="only the address fields may be read in pieces at any offset")
+sock("socket_filter", "read_dst_ip6_byte", SKR(8, 57))
+sock("socket_filter", "read_src_ip4_half", SKR(16, 26))
+sock("socket_filter", "read_dst_port_half", SKR(16, 48))
+sock("socket_filter", "read_dst_port_u32", SKR(32, 48), note="the legacy 4-byte load of dst_port")
+sock("socket_filter", "read_dst_port_padding", SKR(16, 50, " !!"), IM)
+sock("socket_filter", "read_bound_dev_if_byte", SKR(8, 0, " !!"), IM)
+sock("socket_filter", "read_misaligned", SKR(32, 6, " !!"), IM)
+sock("socket_filter", "arith_after_null_check", "r2 += 4 !!", "PointerArithmetic")
+sock("socket_filter", "arith_before_null_check", "r2 += 4 !!", "NullCheckRequired", null_check=False)
+sock("socket_filter", "compare_before_null_check", "if r2 > 4 goto out\nr0 = 0", null_check=False,
+     note="privileged: pointers may be compared with anything; only a comparison with 0 proves non-null")
+sock("socket_filter", "compare_before_null_check_then_read", "if r2 > 4 goto out\n" + SKR(32, 4, " !!"), "NullCheckRequired", null_check=False)
+sock("socket_filter", "compare_before_null_check_unprivileged", "if r2 > 4 goto out !!", "NullCheckRequired", null_check=False,
+     privileged=False, kernel=False)
+sock("socket_filter", "spill_and_fill", "*(u64 *)(r10 - 8) = r2\nr3 = *(u64 *)(r10 - 8)\nr0 = *(u32 *)(r3 + 4)")
+sock("socket_filter", "family_unprivileged", SKR(32, 4), privileged=False, kernel=False)
+sock("socket_filter", "stored_to_map_unprivileged", "r6 = r2\n" + LOOKUP + "if r0 == 0 goto out\n*(u64 *)(r0 + 0) = r6 !!", "PointerLeak",
+     maps=ARR, privileged=False, kernel=False)
+sock("sock_ops", "state_after_null_check", SKR(32, 72))
+sock("sock_ops", "state_without_null_check", SKR(32, 72, " !!"), "NullCheckRequired", null_check=False)
+sock("sock_ops", "read_protocol", SKR(32, 12), note="a full socket (sock_or_null): protocol is readable")
+sock("sk_msg", "read_type_no_null_check", SKR(32, 8), null_check=False)
+sock("sk_msg", "read_priority", SKR(32, 20), null_check=False)
+sock("sk_msg", "read_priority_half", SKR(16, 20, " !!"), IM, null_check=False)
+sock("sk_msg", "arith", "r2 += 8 !!", "PointerArithmetic", null_check=False)
+sock("sk_msg", "write_mark", "r3 = 1\n*(u32 *)(r2 + 16) = r3 !!", IM, null_check=False)
+sock("cgroup_sock_addr", "read_mark", SKR(32, 16), null_check=False)
+sock("cgroup_sock_addr", "read_past_end", SKR(32, 80, " !!"), "OutOfBoundsAccess", null_check=False)
+sock("cgroup_sock_addr", "read_src_port", SKR(32, 44), null_check=False)

@@ -297,7 +297,11 @@ internal sealed partial class VerifierEngine
         }
 
         if (a.MaybeNull || b.MaybeNull)
+        {
+            // Privileged: Linux lets any pointer be compared; nothing is learnt from it (not even non-nullness).
+            if (_privileged) { ForkUnrefined(pc, target); return true; }
             throw Fail(VerifierErrorKind.NullCheckRequired, $"{(a.MaybeNull ? $"r{insn.Dst}" : srcName)} is a {(a.MaybeNull ? a : b).TypeName}: null-check it against 0 before other comparisons");
+        }
 
         // Packet bounds checks.
         if (a.IsPointer && b.IsPointer && IsPacketPair(a, b, out bool packetOnLeft))
