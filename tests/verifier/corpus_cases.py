@@ -595,3 +595,32 @@ sock("sk_msg", "write_mark", "r3 = 1\n*(u32 *)(r2 + 16) = r3 !!", IM, null_check
 sock("cgroup_sock_addr", "read_mark", SKR(32, 16), null_check=False)
 sock("cgroup_sock_addr", "read_past_end", SKR(32, 80, " !!"), "OutOfBoundsAccess", null_check=False)
 sock("cgroup_sock_addr", "read_src_port", SKR(32, 44), null_check=False)
+
+# ================================================================ privileged rules added with the sock group (Linux 6.18)
+# allow_uninit_stack: privileged programs read never-written stack as an unknown value (the engines zero the stack at run time).
+case("stack", "read_uninit_is_unknown", "r1 = *(u64 *)(r10 - 8)\nr1 &= 7\nr0 = 0\nif r1 == 0 goto z\nr0 = 1\nz:\nexit",
+     note="both branches are explored: the value is not taken to be 0")
+case("stack", "read_uninit_half_privileged", "*(u32 *)(r10 - 8) = 1\nr0 = *(u64 *)(r10 - 8)\nexit")
+case("stack", "var_off_read_uninit_privileged", "call 7\nr0 &= 7\nr2 = r10\nr2 += -16\nr2 += r0\nr0 = *(u8 *)(r2 + 0)\nexit")
+case("stack", "var_off_write_uninit_privileged", "call 7\nr0 &= 7\nr2 = r10\nr2 += -16\nr2 += r0\nr3 = 1\n*(u8 *)(r2 + 0) = r3\nr0 = *(u64 *)(r10 - 16)\nexit")
+case("stack", "var_off_write_uninit_unprivileged", "call 7\nr0 &= 7\nr2 = r10\nr2 += -16\nr2 += r0 !!\nr3 = 1\n*(u8 *)(r2 + 0) = r3\nr0 = 0\nexit",
+     "PointerArithmetic", privileged=False, kernel=False)
+case("stack", "var_off_unbounded_read", "call 7\nr0 &= 0xffff\nr0 <<= 16\nr2 = r10\nr2 += -16\nr2 += r0\nr0 = *(u8 *)(r2 + 0) !!\nexit", "OutOfBoundsAccess",
+     note="the addition is allowed (its minimum is known); the access is not")
+case("helpers", "lookup_key_uninit_privileged", "r2 = r10\nr2 += -4\nld_pseudo r1, 5, 0\ncall 1\nr0 = 0\nexit", maps=ARR)
+# Unbounded variable offsets: the addition is allowed when the minimum is known, the access is rejected.
+mv("var_off_unbounded_u32_not_accessed", "r1 = *(u32 *)(r0 + 0)\nr0 += r1\nr0 = 0")
+mv("var_off_unbounded_u32_unprivileged", "r1 = *(u32 *)(r0 + 0)\nr0 += r1 !!\nr2 = *(u8 *)(r0 + 0)", "PointerArithmetic", privileged=False, kernel=False)
+mv("var_off_unbounded_then_const", "r1 = *(u32 *)(r0 + 0)\nr0 += r1\nr0 += 4\nr2 = *(u8 *)(r0 + 0) !!", "OutOfBoundsAccess")
+mv("var_off_sum_of_two_unbounded", "r1 = *(u32 *)(r0 + 0)\nr2 = *(u32 *)(r0 + 4)\nr0 += r1\nr0 += r2\nr2 = *(u8 *)(r0 + 0) !!", "OutOfBoundsAccess")
+mv("var_off_min_too_large", "r1 = *(u32 *)(r0 + 0)\nr1 |= 0x20000000\nr0 += r1 !!\nr2 = *(u8 *)(r0 + 0)", "PointerArithmetic",
+   note="a minimum of 2^29 is rejected at the addition (check_reg_sane_offset)")
+mv("var_off_sub_unbounded", "r1 = *(u32 *)(r0 + 0)\nr0 -= r1 !!\nr2 = *(u8 *)(r0 + 0)", "PointerArithmetic",
+   note="subtracting up to 2^32 makes the minimum too small")
+ctx("socket_filter", "variable_ctx_offset_not_accessed", "r6 = r1\ncall 7\nr0 &= 4\nr6 += r0\nr0 = 0")
+ctx("socket_filter", "variable_ctx_offset_to_helper", "r6 = r1\ncall 7\nr0 &= 4\nr6 += r0\nr1 = r6\nr2 = 0\nr3 = r10\nr3 += -8\nr4 = 4\ncall 26", "HelperArgument")
+xdp("var_offset_unbounded_not_accessed", CHK + "r5 = *(u32 *)(r2 + 0)\nr2 += r5\nr0 = 2")
+# A static subprogram's exit checks nothing: an unset r0 reaches the caller, which fails only if it reads it.
+case("calls", "callee_returns_nothing_unused", "call f\nr0 = 0\nexit\nf:\nexit")
+case("calls", "callee_returns_nothing_read", "call f\nr1 = r0 !!\nr0 = 0\nexit\nf:\nexit", "UninitializedRegister")
+case("calls", "callee_returns_nothing_on_one_path", "call 7\nr1 = r0\ncall f\nexit !!\nf:\nif r1 > 5 goto e\nr0 = 1\ne:\nexit", "UninitializedRegister")
