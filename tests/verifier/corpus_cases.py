@@ -542,3 +542,85 @@ ret("cgroup_skb", "return_signed_upper_only", "call 7\nif r0 s> 1 goto fix\nexit
 ret("cgroup_skb", "return_signed_checked", "call 7\nif r0 s> 1 goto fix\nif r0 s< 0 goto fix\nexit\nfix:\nr0 = 1\nexit")
 ret("cgroup_skb", "return_from_subprog", "call f\nexit\nf:\nr0 = 1\nexit")
 ret("cgroup_skb", "return_w0", "call 7\nw0 &= 1\nexit")
+
+# ================================================================ sock: socket pointers loaded from contexts
+# __sk_buff.sk is a sock_common_or_null, sock_ops.sk a sock_or_null, sk_msg_md.sk and bpf_sock_addr.sk non-null sockets.
+SK = {"socket_filter": 168, "sock_ops": 184, "sk_msg": 72, "cgroup_sock_addr": 64}
+def sock(type, name, body, expect="accept", null_check=True, **kw):
+    head = f"r2 = *(u64 *)(r1 + {SK[type]})\n" + ("if r2 == 0 goto out\n" if null_check else "")
+    case("sock", f"{type}_{name}", head + body + "\nout:\nr0 = 1\nexit", expect, type=type, **kw)
+SKR = lambda size, off, mark="": f"r0 = *(u{size} *)(r2 {'-' if off < 0 else '+'} {abs(off)}){mark}"
+IM = "InvalidMemoryAccess"
+sock("socket_filter", "family_after_null_check", SKR(32, 4))
+sock("socket_filter", "family_without_null_check", SKR(32, 4, " !!"), "NullCheckRequired", null_check=False)
+sock("socket_filter", "null_branch_dereferenced", "if r2 != 0 goto out\n" + SKR(32, 4, " !!"), IM, null_check=False)
+sock("socket_filter", "copy_inherits_null_check", "r3 = r2\nif r2 == 0 goto out\nr0 = *(u32 *)(r3 + 4)", null_check=False)
+sock("socket_filter", "write_field", "r3 = 1\n*(u32 *)(r2 + 0) = r3 !!", IM)
+sock("socket_filter", "store_imm", "*(u32 *)(r2 + 0) = 1 !!", IM)
+sock("socket_filter", "read_past_end", SKR(32, 80, " !!"), "OutOfBoundsAccess")
+sock("socket_filter", "read_negative_offset", SKR(32, -4, " !!"), "OutOfBoundsAccess")
+sock("socket_filter", "sock_common_hides_protocol", SKR(32, 12, " !!"), IM)
+sock("socket_filter", "sock_common_hides_mark", SKR(32, 16, " !!"), IM)
+sock("socket_filter", "read_state", SKR(32, 72))
+sock("socket_filter", "read_rx_queue_mapping", SKR(32, 76))
+sock("socket_filter", "read_family_u64", SKR(64, 0, " !!"), IM)
+sock("socket_filter", "read_family_low_byte", SKR(8, 4))
+sock("socket_filter", "read_family_second_byte", SKR(8, 5, " !!"), IM, note="only the address fields may be read in pieces at any offset")
+sock("socket_filter", "read_dst_ip6_byte", SKR(8, 57))
+sock("socket_filter", "read_src_ip4_half", SKR(16, 26))
+sock("socket_filter", "read_dst_port_half", SKR(16, 48))
+sock("socket_filter", "read_dst_port_u32", SKR(32, 48), note="the legacy 4-byte load of dst_port")
+sock("socket_filter", "read_dst_port_padding", SKR(16, 50, " !!"), IM)
+sock("socket_filter", "read_bound_dev_if_byte", SKR(8, 0, " !!"), IM)
+sock("socket_filter", "read_misaligned", SKR(32, 6, " !!"), IM)
+sock("socket_filter", "arith_after_null_check", "r2 += 4 !!", "PointerArithmetic")
+sock("socket_filter", "arith_before_null_check", "r2 += 4 !!", "NullCheckRequired", null_check=False)
+sock("socket_filter", "compare_before_null_check", "if r2 > 4 goto out\nr0 = 0", null_check=False,
+     note="privileged: pointers may be compared with anything; only a comparison with 0 proves non-null")
+sock("socket_filter", "compare_before_null_check_then_read", "if r2 > 4 goto out\n" + SKR(32, 4, " !!"), "NullCheckRequired", null_check=False)
+sock("socket_filter", "compare_before_null_check_unprivileged", "if r2 > 4 goto out !!", "NullCheckRequired", null_check=False,
+     privileged=False, kernel=False)
+sock("socket_filter", "spill_and_fill", "*(u64 *)(r10 - 8) = r2\nr3 = *(u64 *)(r10 - 8)\nr0 = *(u32 *)(r3 + 4)")
+sock("socket_filter", "family_unprivileged", SKR(32, 4), privileged=False, kernel=False)
+sock("socket_filter", "stored_to_map_unprivileged", "r6 = r2\n" + LOOKUP + "if r0 == 0 goto out\n*(u64 *)(r0 + 0) = r6 !!", "PointerLeak",
+     maps=ARR, privileged=False, kernel=False)
+sock("sock_ops", "state_after_null_check", SKR(32, 72))
+sock("sock_ops", "state_without_null_check", SKR(32, 72, " !!"), "NullCheckRequired", null_check=False)
+sock("sock_ops", "read_protocol", SKR(32, 12), note="a full socket (sock_or_null): protocol is readable")
+sock("sk_msg", "read_type_no_null_check", SKR(32, 8), null_check=False)
+sock("sk_msg", "read_priority", SKR(32, 20), null_check=False)
+sock("sk_msg", "read_priority_half", SKR(16, 20, " !!"), IM, null_check=False)
+sock("sk_msg", "arith", "r2 += 8 !!", "PointerArithmetic", null_check=False)
+sock("sk_msg", "write_mark", "r3 = 1\n*(u32 *)(r2 + 16) = r3 !!", IM, null_check=False)
+sock("cgroup_sock_addr", "read_mark", SKR(32, 16), null_check=False)
+sock("cgroup_sock_addr", "read_past_end", SKR(32, 80, " !!"), "OutOfBoundsAccess", null_check=False)
+sock("cgroup_sock_addr", "read_src_port", SKR(32, 44), null_check=False)
+
+# ================================================================ privileged rules added with the sock group (Linux 6.18)
+# allow_uninit_stack: privileged programs read never-written stack as an unknown value (the engines zero the stack at run time).
+case("stack", "read_uninit_is_unknown", "r1 = *(u64 *)(r10 - 8)\nr1 &= 7\nr0 = 0\nif r1 == 0 goto z\nr0 = 1\nz:\nexit",
+     note="both branches are explored: the value is not taken to be 0")
+case("stack", "read_uninit_half_privileged", "*(u32 *)(r10 - 8) = 1\nr0 = *(u64 *)(r10 - 8)\nexit")
+case("stack", "var_off_read_uninit_privileged", "call 7\nr0 &= 7\nr2 = r10\nr2 += -16\nr2 += r0\nr0 = *(u8 *)(r2 + 0)\nexit")
+case("stack", "var_off_write_uninit_privileged", "call 7\nr0 &= 7\nr2 = r10\nr2 += -16\nr2 += r0\nr3 = 1\n*(u8 *)(r2 + 0) = r3\nr0 = *(u64 *)(r10 - 16)\nexit")
+case("stack", "var_off_write_uninit_unprivileged", "call 7\nr0 &= 7\nr2 = r10\nr2 += -16\nr2 += r0 !!\nr3 = 1\n*(u8 *)(r2 + 0) = r3\nr0 = 0\nexit",
+     "PointerArithmetic", privileged=False, kernel=False)
+case("stack", "var_off_unbounded_read", "call 7\nr0 &= 0xffff\nr0 <<= 16\nr2 = r10\nr2 += -16\nr2 += r0\nr0 = *(u8 *)(r2 + 0) !!\nexit", "OutOfBoundsAccess",
+     note="the addition is allowed (its minimum is known); the access is not")
+case("helpers", "lookup_key_uninit_privileged", "r2 = r10\nr2 += -4\nld_pseudo r1, 5, 0\ncall 1\nr0 = 0\nexit", maps=ARR)
+# Unbounded variable offsets: the addition is allowed when the minimum is known, the access is rejected.
+mv("var_off_unbounded_u32_not_accessed", "r1 = *(u32 *)(r0 + 0)\nr0 += r1\nr0 = 0")
+mv("var_off_unbounded_u32_unprivileged", "r1 = *(u32 *)(r0 + 0)\nr0 += r1 !!\nr2 = *(u8 *)(r0 + 0)", "PointerArithmetic", privileged=False, kernel=False)
+mv("var_off_unbounded_then_const", "r1 = *(u32 *)(r0 + 0)\nr0 += r1\nr0 += 4\nr2 = *(u8 *)(r0 + 0) !!", "OutOfBoundsAccess")
+mv("var_off_sum_of_two_unbounded", "r1 = *(u32 *)(r0 + 0)\nr2 = *(u32 *)(r0 + 4)\nr0 += r1\nr0 += r2\nr2 = *(u8 *)(r0 + 0) !!", "OutOfBoundsAccess")
+mv("var_off_min_too_large", "r1 = *(u32 *)(r0 + 0)\nr1 |= 0x20000000\nr0 += r1 !!\nr2 = *(u8 *)(r0 + 0)", "PointerArithmetic",
+   note="a minimum of 2^29 is rejected at the addition (check_reg_sane_offset)")
+mv("var_off_sub_unbounded", "r1 = *(u32 *)(r0 + 0)\nr0 -= r1 !!\nr2 = *(u8 *)(r0 + 0)", "PointerArithmetic",
+   note="subtracting up to 2^32 makes the minimum too small")
+ctx("socket_filter", "variable_ctx_offset_not_accessed", "r6 = r1\ncall 7\nr0 &= 4\nr6 += r0\nr0 = 0")
+ctx("socket_filter", "variable_ctx_offset_to_helper", "r6 = r1\ncall 7\nr0 &= 4\nr6 += r0\nr1 = r6\nr2 = 0\nr3 = r10\nr3 += -8\nr4 = 4\ncall 26", "HelperArgument")
+xdp("var_offset_unbounded_not_accessed", CHK + "r5 = *(u32 *)(r2 + 0)\nr2 += r5\nr0 = 2")
+# A static subprogram's exit checks nothing: an unset r0 reaches the caller, which fails only if it reads it.
+case("calls", "callee_returns_nothing_unused", "call f\nr0 = 0\nexit\nf:\nexit")
+case("calls", "callee_returns_nothing_read", "call f\nr1 = r0 !!\nr0 = 0\nexit\nf:\nexit", "UninitializedRegister")
+case("calls", "callee_returns_nothing_on_one_path", "call 7\nr1 = r0\ncall f\nexit !!\nf:\nif r1 > 5 goto e\nr0 = 1\ne:\nexit", "UninitializedRegister")

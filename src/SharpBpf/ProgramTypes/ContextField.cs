@@ -29,8 +29,11 @@ public enum ContextFieldKind
     SocketPointer,
     /// <summary>Anything else the verifier does not model specially.</summary>
     Other,
-    /// <summary>PTR_TO_SOCKET_OR_NULL / PTR_TO_SOCK_COMMON_OR_NULL: a <c>struct bpf_sock</c> pointer that must be null-checked first.</summary>
+    /// <summary>PTR_TO_SOCKET_OR_NULL: a <c>struct bpf_sock</c> pointer that must be null-checked first.</summary>
     SocketPointerOrNull,
+    /// <summary>PTR_TO_SOCK_COMMON_OR_NULL: a pointer to the fields every socket shares
+    /// (see <see cref="ContextLayouts.BpfSockCommonFields"/>) that must be null-checked first.</summary>
+    SockCommonPointerOrNull,
 }
 
 /// <summary>One accessible field of a program type's context structure.</summary>

@@ -13,7 +13,8 @@ namespace SharpBpf.ProgramTypes;
 /// attach-type dependent rules are resolved for the most common attach type (XDP allows <c>egress_ifindex</c>, which the
 /// kernel only grants to devmap programs; cgroup_sock allows the create-time stores of <c>bound_dev_if</c>, <c>mark</c>,
 /// <c>priority</c>); 8-byte "wide" accesses to <c>bpf_sock_addr.user_ip6</c>/<c>msg_src_ip6</c> and 4-byte loads of
-/// <c>bpf_sock.dst_port</c> are not modelled (rejected).
+/// <c>bpf_sock.dst_port</c> in the cgroup_sock context are not modelled (rejected; through socket pointers,
+/// <see cref="SocketFieldAt"/> follows the kernel).
 /// </summary>
 public static class ContextLayouts
 {
@@ -51,6 +52,36 @@ public static class ContextLayouts
 
     /// <summary>The <c>struct bpf_sock</c> fields reachable through a socket pointer (<c>bpf_sock_is_valid_access</c>): all read-only.</summary>
     public static IReadOnlyList<ContextField> BpfSockFields { get; } = BpfSock(cgroupSockStores: false);
+
+    /// <summary>
+    /// The <c>struct bpf_sock</c> fields reachable through a PTR_TO_SOCK_COMMON (<c>bpf_sock_common_is_valid_access</c>):
+    /// those of <see cref="BpfSockFields"/> except <c>type</c>, <c>protocol</c>, <c>mark</c> and <c>priority</c>.
+    /// </summary>
+    public static IReadOnlyList<ContextField> BpfSockCommonFields { get; } =
+        BpfSockFields.Where(f => f.Offset is < 8 or >= 24).ToArray();
+
+    /// <summary>
+    /// The field a load of <paramref name="size"/> bytes at <paramref name="offset"/> through a socket pointer reads, or null
+    /// when Linux rejects it (<c>bpf_sock_is_valid_access</c>; <paramref name="sockCommon"/> for PTR_TO_SOCK_COMMON). Loads
+    /// only: sockets are read-only. Addresses and <c>dst_port</c> may be read in naturally aligned 1, 2 or 4 byte pieces
+    /// anywhere inside them (and <c>dst_port</c> with the legacy 4-byte load); the other narrowable fields only at their
+    /// start; <c>bound_dev_if</c>, <c>mark</c> and <c>priority</c> only whole.
+    /// </summary>
+    public static ContextField? SocketFieldAt(int offset, int size, bool sockCommon)
+    {
+        if (size is not (1 or 2 or 4) || offset < 0 || offset >= BpfSockSize || offset % size != 0) return null;
+        foreach (var field in sockCommon ? BpfSockCommonFields : BpfSockFields)
+        {
+            if (offset < field.Offset || offset >= field.End) continue;
+            bool isPort = field.Name == "dst_port";
+            if (isPort && size == 4) return field;
+            if (offset + size > field.End) return null;
+            if (size == field.Size) return offset == field.Offset ? field : null;
+            bool anywhere = isPort || field.Name.Contains("_ip", StringComparison.Ordinal);
+            return field.AllowNarrowReads && (anywhere || offset == field.Offset) ? field : null;
+        }
+        return null;
+    }
 
     /// <summary>The <c>struct __sk_buff</c> view of <paramref name="type"/> (socket filter, tc, cgroup_skb, lwt, sk_skb).</summary>
     /// <exception cref="ArgumentException">The type does not use <c>struct __sk_buff</c>.</exception>
@@ -129,7 +160,7 @@ public static class ContextLayouts
         if (tstamp) Add("tstamp", 152, 8, narrow: false, privilegedStore: type == BpfProgramType.CgroupSkb);
         if (wireLen) Add("wire_len", 160);
         Add("gso_segs", 164);
-        Add("sk", 168, 8, SocketPointerOrNull, narrow: false, readOnly: true);
+        Add("sk", 168, 8, SockCommonPointerOrNull, narrow: false, readOnly: true);
         Add("gso_size", 176);
         if (tstampType) Add("tstamp_type", 180, 1, narrow: false, readOnly: true);
         if (hwtstamp) Add("hwtstamp", 184, 8, narrow: false, readOnly: true);

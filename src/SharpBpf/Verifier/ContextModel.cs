@@ -2,7 +2,7 @@ using SharpBpf.ProgramTypes;
 
 namespace SharpBpf.Verifier;
 
-internal enum CtxKind : byte { Scalar, PacketData, PacketEnd, PacketMeta, Other }
+internal enum CtxKind : byte { Scalar, PacketData, PacketEnd, PacketMeta, Socket, SocketOrNull, SockCommonOrNull, Other }
 
 internal sealed record CtxField(string Name, int Offset, int Size, bool Read, bool Write, CtxKind Kind, bool NarrowReads, bool Buffer, bool PrivilegedOnly);
 
@@ -47,6 +47,9 @@ internal sealed class ContextModel
                     ContextFieldKind.PacketData => CtxKind.PacketData,
                     ContextFieldKind.PacketEnd => CtxKind.PacketEnd,
                     ContextFieldKind.PacketMeta => CtxKind.PacketMeta,
+                    ContextFieldKind.SocketPointer => CtxKind.Socket,
+                    ContextFieldKind.SocketPointerOrNull => CtxKind.SocketOrNull,
+                    ContextFieldKind.SockCommonPointerOrNull => CtxKind.SockCommonOrNull,
                     _ => CtxKind.Other,
                 }, f.AllowNarrowReads, f.IsBuffer, f.PrivilegedOnly)).ToArray(),
             HelperAllowed = info.IsHelperAllowed,

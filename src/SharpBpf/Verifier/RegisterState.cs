@@ -17,6 +17,10 @@ internal enum RegType : byte
     RingBufMemory,
     Memory,
     Function,
+    /// <summary>PTR_TO_SOCKET: a <c>struct bpf_sock</c>, read-only.</summary>
+    Socket,
+    /// <summary>PTR_TO_SOCK_COMMON: the fields every socket shares, read-only.</summary>
+    SockCommon,
 }
 
 [Flags]
@@ -231,6 +235,8 @@ internal struct Reg
         RegType.RingBufMemory => MaybeNull ? "ringbuf_mem_or_null" : "ringbuf_mem",
         RegType.Memory => MaybeNull ? "mem_or_null" : "mem",
         RegType.Function => "func",
+        RegType.Socket => MaybeNull ? "sock_or_null" : "sock",
+        RegType.SockCommon => MaybeNull ? "sock_common_or_null" : "sock_common",
         _ => Type.ToString(),
     };
 

@@ -22,7 +22,9 @@ public sealed record VerifierInput(Bytecode Code, BpfProgramType ProgramType, IR
 /// <summary>Verifier settings.</summary>
 public sealed record VerifierOptions
 {
-    /// <summary>Privileged (CAP_BPF) mode: bounded loops, pointer comparisons and pointer leaks allowed. Default true.</summary>
+    /// <summary>Privileged (CAP_BPF + CAP_PERFMON) mode: bounded loops, pointer comparisons and pointer leaks allowed, reads of
+    /// uninitialised stack give an unknown value, and a pointer plus an offset with an unbounded maximum is rejected only
+    /// where it is dereferenced (as in Linux). Default true.</summary>
     public bool Privileged { get; init; } = true;
 
     /// <summary>0: the error only; 1: the path leading to the error and statistics; 2: register states at every instruction.</summary>
@@ -51,7 +53,8 @@ public enum VerifierErrorKind
     StackTooLarge,
     /// <summary>A register is read before it is written.</summary>
     UninitializedRegister,
-    /// <summary>A load or store through something that is not a valid pointer, or a read of uninitialised stack.</summary>
+    /// <summary>A load or store through something that is not a valid pointer, a store to a read-only object (e.g. a socket),
+    /// a socket field access of the wrong offset or size, or (unprivileged) a read of uninitialised stack.</summary>
     InvalidMemoryAccess,
     /// <summary>An access outside the bounds of the memory a pointer refers to.</summary>
     OutOfBoundsAccess,

@@ -297,7 +297,11 @@ internal sealed partial class VerifierEngine
         }
 
         if (a.MaybeNull || b.MaybeNull)
+        {
+            // Privileged: Linux lets any pointer be compared; nothing is learnt from it (not even non-nullness).
+            if (_privileged) { ForkUnrefined(pc, target); return true; }
             throw Fail(VerifierErrorKind.NullCheckRequired, $"{(a.MaybeNull ? $"r{insn.Dst}" : srcName)} is a {(a.MaybeNull ? a : b).TypeName}: null-check it against 0 before other comparisons");
+        }
 
         // Packet bounds checks.
         if (a.IsPointer && b.IsPointer && IsPacketPair(a, b, out bool packetOnLeft))
@@ -361,6 +365,8 @@ internal sealed partial class VerifierEngine
     private static void SetPacketRange(VerifierState state, Reg packet)
     {
         if (packet.Off <= 0 || packet.Off > MaxPacketOffset) return;
+        // Risk of overflow (Linux's find_good_pkt_pointers): a huge variable part proves nothing.
+        if (packet.UMax > MaxPacketOffset || packet.UMax + (ulong)packet.Off > MaxPacketOffset) return;
         int id = packet.Id, range = packet.Off;
         var type = packet.Type;
         state.ForEachReg((ref Reg r) =>

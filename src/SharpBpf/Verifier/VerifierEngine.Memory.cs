@@ -54,6 +54,10 @@ internal sealed partial class VerifierEngine
                 CheckPacket(regNo, baseReg, off, size);
                 result = Reg.UnknownOfSize(size);
                 break;
+            case RegType.Socket:
+            case RegType.SockCommon:
+                result = SocketAccess(regNo, baseReg, off, size, write);
+                break;
             case RegType.PacketEnd:
                 throw Fail(VerifierErrorKind.InvalidMemoryAccess, $"r{regNo} is pkt_end, one past the packet: it can only be compared, never dereferenced");
             default:
@@ -89,15 +93,17 @@ internal sealed partial class VerifierEngine
             throw Fail(VerifierErrorKind.InvalidMemoryAccess, $"{_ctx.Name} programs may not access packet data directly");
         if (reg.SMin < 0)
             throw Fail(VerifierErrorKind.OutOfBoundsAccess, $"r{regNo} has a packet offset that may be negative ({reg.Format(_context)})");
-        if (reg.UMax > MaxPacketOffset)
-            throw Fail(VerifierErrorKind.OutOfBoundsAccess, $"r{regNo} has a packet offset that may exceed {MaxPacketOffset}: check its bounds first");
         long start = (long)reg.Off + off;
         string end = reg.Type == RegType.PacketMeta ? "data" : "data_end";
         if (start < 0)
             throw Fail(VerifierErrorKind.OutOfBoundsAccess, $"invalid packet access: offset {start} is before the start of the {(reg.Type == RegType.PacketMeta ? "metadata" : "packet")}");
+        // A comparison with the end proves no range for a pointer whose variable part may exceed MAX_PACKET_OFF (as in
+        // Linux), so such a pointer fails here, at the access.
         if (start + size > reg.Range)
             throw Fail(VerifierErrorKind.PacketAccessUnchecked,
                 $"invalid access to packet: r{regNo} offset {start} size {size}, but only {reg.Range} bytes are proven in range; compare the pointer with {end} first (e.g. if r{regNo} + {start + size} > {end} goto out)");
+        if (reg.UMax > MaxPacketOffset)
+            throw Fail(VerifierErrorKind.OutOfBoundsAccess, $"r{regNo} has a packet offset that may exceed {MaxPacketOffset}: check its bounds first");
     }
 
     // ---------------------------------------------------------------- stack
@@ -107,6 +113,7 @@ internal sealed partial class VerifierEngine
         var frame = _state.Frames[reg.Frame];
         if (!reg.VarOffsetIsZero)
         {
+            CheckBoundedStackOffset(regNo, reg);
             long lo = (long)reg.Off + off + reg.SMin;
             long hi = (long)reg.Off + off + reg.SMax + size;
             if (lo < -StackLimit || hi > 0)
@@ -114,7 +121,7 @@ internal sealed partial class VerifierEngine
             CheckStackAlignment(regNo, reg, off, size);
             NoteStackDepth(reg.Frame, (int)lo);
             frame.EnsureStack((int)lo);
-            for (long a = lo; a < hi; a++)
+            for (long a = lo; a < hi && !AllowUninitializedStack; a++)
             {
                 if (frame.ByteAt((int)a) == SlotByte.Invalid)
                     throw Fail(VerifierErrorKind.InvalidMemoryAccess,
@@ -174,6 +181,8 @@ internal sealed partial class VerifierEngine
             switch (kind)
             {
                 case SlotByte.Invalid:
+                    // Privileged: an unknown value (the engines zero the stack, and 0 is one of the values it stands for).
+                    if (AllowUninitializedStack) { allZero = false; break; }
                     throw Fail(VerifierErrorKind.InvalidMemoryAccess,
                         $"invalid read from stack: fp{s} size {size} reads uninitialized byte fp{a}; write the stack before reading it");
                 case SlotByte.Spill:
@@ -188,6 +197,17 @@ internal sealed partial class VerifierEngine
             }
         }
         return allZero ? Reg.Const(0) : Reg.UnknownOfSize(size);
+    }
+
+    /// <summary>Privileged programs (CAP_PERFMON in Linux: allow_uninit_stack) may read stack they never wrote.</summary>
+    private bool AllowUninitializedStack => _privileged;
+
+    /// <summary>A variable stack offset must have both bounds within ±<see cref="MaxVarOffset"/> (Linux's
+    /// check_stack_access_within_bounds), which also keeps the range arithmetic below from overflowing.</summary>
+    private void CheckBoundedStackOffset(int regNo, in Reg reg)
+    {
+        if (reg.SMax >= MaxVarOffset || reg.SMin <= -MaxVarOffset)
+            throw Fail(VerifierErrorKind.OutOfBoundsAccess, $"invalid unbounded variable-offset stack access through r{regNo} ({reg.Format(_context)}): check its bounds first");
     }
 
     /// <summary>Stack accesses must be naturally aligned (the kernel is always strict about the stack).</summary>
@@ -227,6 +247,7 @@ internal sealed partial class VerifierEngine
     private void HelperStackRange(int regNo, in Reg reg, long size, bool mustBeInitialized, bool helperWrites)
     {
         var frame = _state.Frames[reg.Frame];
+        if (!reg.VarOffsetIsZero) CheckBoundedStackOffset(regNo, reg);
         long lo = (long)reg.Off + (reg.VarOffsetIsZero ? 0 : reg.SMin);
         long hi = (long)reg.Off + (reg.VarOffsetIsZero ? 0 : reg.SMax) + size;
         if (size == 0) return;
@@ -239,7 +260,7 @@ internal sealed partial class VerifierEngine
             for (long a = lo; a < hi; a++)
             {
                 var kind = frame.ByteAt((int)a);
-                if (kind == SlotByte.Invalid)
+                if (kind == SlotByte.Invalid && !AllowUninitializedStack)
                     throw Fail(VerifierErrorKind.HelperArgument,
                         $"r{regNo}: the helper reads {size} bytes at fp{lo}, but fp{a} is not initialized");
                 if (kind == SlotByte.Spill && SpillAt(frame, (int)a).IsPointer && !_privileged)
@@ -253,11 +274,37 @@ internal sealed partial class VerifierEngine
         }
     }
 
+    // ---------------------------------------------------------------- sockets
+
+    /// <summary>Loads through a socket pointer (Linux's check_sock_access): read-only <c>struct bpf_sock</c> fields.</summary>
+    private Reg SocketAccess(int regNo, in Reg reg, int off, int size, bool write)
+    {
+        if (write)
+            throw Fail(VerifierErrorKind.InvalidMemoryAccess, $"r{regNo} is a {reg.TypeName} pointer: sockets are read-only, cannot store to it");
+        // Arithmetic on socket pointers is refused, so the instruction's offset is the whole offset.
+        long offset = (long)reg.Off + off;
+        if (!reg.VarOffsetIsZero || offset < 0 || offset + size > ProgramTypes.ContextLayouts.BpfSockSize)
+            throw Fail(VerifierErrorKind.OutOfBoundsAccess,
+                $"invalid {reg.TypeName} access: offset {offset} size {size} is outside struct bpf_sock ({ProgramTypes.ContextLayouts.BpfSockSize} bytes)");
+        var field = ProgramTypes.ContextLayouts.SocketFieldAt((int)offset, size, reg.Type == RegType.SockCommon);
+        if (field is null)
+        {
+            var fields = reg.Type == RegType.SockCommon ? ProgramTypes.ContextLayouts.BpfSockCommonFields : ProgramTypes.ContextLayouts.BpfSockFields;
+            var overlapping = fields.FirstOrDefault(f => offset < f.End && offset + size > f.Offset);
+            string detail = overlapping is null ? "no readable field there" : $"field '{overlapping.Name}' is at offset {overlapping.Offset} with size {overlapping.Size}";
+            throw Fail(VerifierErrorKind.InvalidMemoryAccess, $"invalid {reg.TypeName} access: offset {offset} size {size}: {detail}");
+        }
+        return Reg.UnknownOfSize(size);
+    }
+
     // ---------------------------------------------------------------- context
 
     private Reg ContextAccess(int regNo, in Reg reg, int off, int size, bool write, Reg? value, int valueRegister)
     {
-        if (reg.Off != 0 || !reg.VarOffsetIsZero)
+        if (!reg.VarOffsetIsZero)
+            throw Fail(VerifierErrorKind.InvalidContextAccess,
+                $"variable context access through r{regNo} ({reg.Format(_context)}) is not allowed: access the context through its original value with a constant offset in the instruction");
+        if (reg.Off != 0)
             throw Fail(VerifierErrorKind.InvalidContextAccess,
                 $"r{regNo} is the context pointer moved by {reg.Off}: access the context through its original value with a constant offset in the instruction");
         var field = _ctx.FieldFor(off, size, write);
@@ -291,6 +338,16 @@ internal sealed partial class VerifierEngine
                 return p;
             case CtxKind.Scalar:
                 return Reg.UnknownOfSize(size);
+            case CtxKind.Socket:
+                return Reg.Pointer(RegType.Socket);
+            case CtxKind.SocketOrNull:
+            case CtxKind.SockCommonOrNull:
+            {
+                var sk = Reg.Pointer(field.Kind == CtxKind.SocketOrNull ? RegType.Socket : RegType.SockCommon);
+                sk.Flags = RegFlags.MaybeNull;
+                sk.Id = NewId();
+                return sk;
+            }
             default:
                 throw Fail(VerifierErrorKind.InvalidContextAccess, $"context field '{field.Name}' holds a pointer the verifier does not model");
         }

@@ -198,7 +198,7 @@ internal sealed partial class VerifierEngine
         }
         if (ptr.MaybeNull)
             throw Fail(VerifierErrorKind.NullCheckRequired, $"arithmetic on r{(d.IsPointer ? dst : srcReg)}, a {ptr.TypeName}: check it against NULL first");
-        if (ptr.Type is RegType.PacketEnd or RegType.MapPointer or RegType.Function)
+        if (ptr.Type is RegType.PacketEnd or RegType.MapPointer or RegType.Function or RegType.Socket or RegType.SockCommon)
             throw Fail(VerifierErrorKind.PointerArithmetic, $"arithmetic on a {ptr.TypeName} pointer is not allowed");
 
         if (off.IsConst)
@@ -212,19 +212,32 @@ internal sealed partial class VerifierEngine
             Regs[dst] = ptr;
             return;
         }
-        if (ptr.Type == RegType.Context)
-            throw Fail(VerifierErrorKind.InvalidContextAccess, $"adding a variable offset to the context pointer is not allowed ({srcText} is {off.Format(_context)})");
-        if (off.SMin < -MaxVarOffset || off.SMax > MaxVarOffset)
-            throw Fail(VerifierErrorKind.PointerArithmetic,
-                $"r{(d.IsPointer ? srcReg : dst)} is an unbounded scalar ({off.Format(_context)}): the offset added to a {ptr.TypeName} pointer must be within ±{MaxVarOffset}; check its bounds first");
-        if (!_privileged && ptr.Type == RegType.Stack)
-            throw Fail(VerifierErrorKind.PointerArithmetic, "variable offsets into the stack are not allowed in unprivileged mode");
+        string offName = d.IsPointer ? srcText : $"r{dst}";
+        if (_privileged)
+        {
+            // Linux (check_reg_sane_offset): only the offset's minimum must be bounded here. An unbounded maximum makes an
+            // unbounded pointer, rejected when it is dereferenced (every access checks every offset the pointer can take).
+            CheckSaneVariableOffset(off, ptr, $"{offName} ({off.Format(_context)})");
+        }
+        else
+        {
+            // Unprivileged programs get no speculative-execution masking for later accesses, so like Linux's
+            // sanitize_ptr_alu / sanitize_check_bounds the result must be usable right away.
+            if (ptr.Type == RegType.Context)
+                throw Fail(VerifierErrorKind.InvalidContextAccess, $"adding a variable offset to the context pointer is not allowed ({srcText} is {off.Format(_context)})");
+            if (off.SMin < -MaxVarOffset || off.SMax > MaxVarOffset)
+                throw Fail(VerifierErrorKind.PointerArithmetic,
+                    $"{offName} is an unbounded scalar ({off.Format(_context)}): the offset added to a {ptr.TypeName} pointer must be within ±{MaxVarOffset}; check its bounds first");
+            if (ptr.Type == RegType.Stack)
+                throw Fail(VerifierErrorKind.PointerArithmetic, "variable offsets into the stack are not allowed in unprivileged mode");
+        }
         var offset = off;
         if (op == Operation.Sub) { var zero = Reg.Const(0); ScalarAlu.Apply(Operation.Sub, ref zero, off, false); offset = zero; }
         var varPart = ptr;
         varPart.Type = RegType.Scalar;
         ScalarAlu.Apply(Operation.Add, ref varPart, offset, false);
-        if (varPart.SMin < -MaxVarOffset || varPart.SMax > MaxVarOffset)
+        if (_privileged) CheckSaneVariableOffset(varPart, ptr, $"the result ({varPart.Format(_context)})");
+        else if (varPart.SMin < -MaxVarOffset || varPart.SMax > MaxVarOffset)
             throw Fail(VerifierErrorKind.PointerArithmetic, $"the variable offset of the {ptr.TypeName} pointer would leave ±{MaxVarOffset}");
         ptr.Var = varPart.Var; ptr.SMin = varPart.SMin; ptr.SMax = varPart.SMax; ptr.UMin = varPart.UMin; ptr.UMax = varPart.UMax;
         ptr.S32Min = varPart.S32Min; ptr.S32Max = varPart.S32Max; ptr.U32Min = varPart.U32Min; ptr.U32Max = varPart.U32Max;
@@ -235,6 +248,17 @@ internal sealed partial class VerifierEngine
             ptr.Range = 0;
         }
         Regs[dst] = ptr;
+    }
+
+    /// <summary>The kernel's check_reg_sane_offset for a variable offset: its minimum must be known and within
+    /// ±<see cref="MaxVarOffset"/>; its maximum is checked by the accesses.</summary>
+    private void CheckSaneVariableOffset(in Reg offset, in Reg ptr, string what)
+    {
+        if (offset.SMin == long.MinValue)
+            throw Fail(VerifierErrorKind.PointerArithmetic,
+                $"math between a {ptr.TypeName} pointer and a value with an unbounded minimum is not allowed: {what}; check its bounds first");
+        if (offset.SMin <= -MaxVarOffset || offset.SMin >= MaxVarOffset)
+            throw Fail(VerifierErrorKind.PointerArithmetic, $"{what} moves the {ptr.TypeName} pointer out of bounds: its minimum must be within ±{MaxVarOffset}");
     }
 
     private static string OpText(Operation op) => op switch
@@ -307,7 +331,7 @@ internal sealed partial class VerifierEngine
         if (!_ctx.LegacyPacketLoads)
             throw Fail(VerifierErrorKind.InvalidContextAccess, $"legacy packet loads (ld_abs/ld_ind) are not allowed in {_ctx.Name} programs");
         var r6 = ReadReg(6);
-        if (r6.Type != RegType.Context || r6.Off != 0)
+        if (r6.Type != RegType.Context || r6.Off != 0 || !r6.VarOffsetIsZero)
             throw Fail(VerifierErrorKind.InvalidContextAccess, $"legacy packet loads read the packet through r6, which must hold the context pointer (it is {r6.TypeName})");
         if (_state.References.Count > 0) throw Fail(VerifierErrorKind.ReferenceLeak, "legacy packet loads cannot be mixed with held references (they may exit the program)");
         if (_state.LockMap != 0) throw Fail(VerifierErrorKind.SpinLock, "legacy packet loads are not allowed while holding a spin lock");

@@ -49,7 +49,7 @@ public class ProgramTypeInfoTests
         Assert.Null(Load(t, 80, 4));                        // data_end
         Assert.Null(Load(t, 72, 4));                        // tc_classid
         Assert.Null(Load(t, 92, 4));                        // remote_ip4
-        Assert.Equal(ContextFieldKind.SocketPointerOrNull, Load(t, 168, 8)?.Kind);
+        Assert.Equal(ContextFieldKind.SockCommonPointerOrNull, Load(t, 168, 8)?.Kind);
         Assert.Null(Load(t, 168, 4));
         Assert.Null(Load(t, ContextLayouts.SkBuffSize, 4));
         Assert.Null(Load(t, -4, 4));

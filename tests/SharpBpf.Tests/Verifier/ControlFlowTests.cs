@@ -121,4 +121,13 @@ public class ControlFlowTests : VerifierTestBase
 
     [Fact]
     public void KfuncCallsAreRejected() => Rejects("call btf 5\nr0 = 0\nexit", VerifierErrorKind.InvalidHelperCall);
+
+    [Fact]
+    public void SubprogramExitWithoutR0LeavesTheCallerR0Uninitialized()
+    {
+        // Linux checks r0 only where it is read: at the main program's exit here, not at the callee's.
+        Assert.Equal(1, Rejects("call f\nexit\nf:\nexit", VerifierErrorKind.UninitializedRegister).InstructionIndex);
+        Accepts("call f\nr0 = 0\nexit\nf:\nexit");
+        Assert.Equal(1, Rejects("call f\nr1 = r0\nr0 = 0\nexit\nf:\nexit", VerifierErrorKind.UninitializedRegister).InstructionIndex);
+    }
 }

@@ -75,7 +75,7 @@ public class MapAndHelperTests : VerifierTestBase
     [Fact]
     public void VariableIndexMustBeBounded()
     {
-        Rejects(LookupPrologue + """
+        const string UnboundedIndex = LookupPrologue + """
 
             if r0 == 0 goto out
             r1 = *(u32 *)(r6 + 0)
@@ -84,7 +84,13 @@ public class MapAndHelperTests : VerifierTestBase
             out:
             r0 = 0
             exit
-            """, VerifierErrorKind.PointerArithmetic, maps: [ArrayMap(value: 16)]);
+            """;
+        // Privileged, as Linux: the addition makes an unbounded pointer, rejected where it is dereferenced.
+        var error = Rejects(UnboundedIndex, VerifierErrorKind.OutOfBoundsAccess, maps: [ArrayMap(value: 16)]);
+        Assert.Equal(10, error.InstructionIndex);
+        // Unprivileged: the result of the addition must already be in bounds.
+        Assert.Equal(9, Rejects(UnboundedIndex, VerifierErrorKind.PointerArithmetic, maps: [ArrayMap(value: 16)],
+            options: Unprivileged).InstructionIndex);
         Accepts(LookupPrologue + """
 
             if r0 == 0 goto out
@@ -122,7 +128,8 @@ public class MapAndHelperTests : VerifierTestBase
             call 1
             r0 = 0
             exit
-            """, VerifierErrorKind.HelperArgument, maps: [HashMap()], reasonContains: "not initialized");
+            """, VerifierErrorKind.HelperArgument, type: BpfProgramType.SocketFilter, maps: [HashMap()], options: Unprivileged,
+            reasonContains: "not initialized");
 
     [Fact]
     public void KeyMustBeMemory() =>
@@ -178,8 +185,8 @@ public class MapAndHelperTests : VerifierTestBase
             r0 = 0
             exit
             """;
-        Accepts(Update, maps: [HashMap()]);
-        Rejects(Update, VerifierErrorKind.HelperArgument, maps: [HashMap(value: 16)]);
+        Accepts(Update, type: BpfProgramType.SocketFilter, maps: [HashMap()], options: Unprivileged);
+        Rejects(Update, VerifierErrorKind.HelperArgument, type: BpfProgramType.SocketFilter, maps: [HashMap(value: 16)], options: Unprivileged);
     }
 
     [Fact]
@@ -229,15 +236,23 @@ public class MapAndHelperTests : VerifierTestBase
     }
 
     [Fact]
-    public void InitializedMemoryArgumentMustBeInitialized() =>
-        Rejects("""
-            r1 = r10
-            r1 += -8
-            r2 = 8
-            call 6
+    public void InitializedMemoryArgumentMustBeInitialized()
+    {
+        const string Output = """
+            ld_pseudo r1, 5, 0
+            r2 = r10
+            r2 += -8
+            r3 = 8
+            r4 = 0
+            call 130
             r0 = 0
             exit
-            """, VerifierErrorKind.HelperArgument, type: BpfProgramType.Kprobe, reasonContains: "not initialized");
+            """;
+        Rejects(Output, VerifierErrorKind.HelperArgument, type: BpfProgramType.SocketFilter, maps: [RingBuf()], options: Unprivileged,
+            reasonContains: "not initialized");
+        // Privileged (allow_uninit_stack): the helper reads whatever the stack holds.
+        Accepts(Output, type: BpfProgramType.SocketFilter, maps: [RingBuf()]);
+    }
 
     [Fact]
     public void ReadOnlyGlobalDataCannotBeWritten()

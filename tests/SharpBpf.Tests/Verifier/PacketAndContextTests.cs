@@ -164,4 +164,37 @@ public class PacketAndContextTests : VerifierTestBase
     [Fact]
     public void UnprivilegedReturnOfAPointerIsALeak() =>
         Rejects("r0 = r10\nexit", VerifierErrorKind.PointerLeak, BpfProgramType.Unspecified, options: new VerifierOptions { Privileged = false });
+
+    [Fact]
+    public void VariableContextOffsetIsRejectedAtTheAccess()
+    {
+        const string Program = "r6 = r1\ncall 7\nr0 &= 4\nr6 += r0\nr2 = *(u32 *)(r6 + 0)\nr0 = 0\nexit";
+        // Privileged, as Linux: the addition is allowed, the load through the moved pointer is not.
+        Assert.Equal(4, Rejects(Program, VerifierErrorKind.InvalidContextAccess, BpfProgramType.SocketFilter, reasonContains: "variable").InstructionIndex);
+        Accepts("r6 = r1\ncall 7\nr0 &= 4\nr6 += r0\nr0 = 0\nexit", BpfProgramType.SocketFilter);
+        Assert.Equal(3, Rejects(Program, VerifierErrorKind.InvalidContextAccess, BpfProgramType.SocketFilter, options: Unprivileged).InstructionIndex);
+    }
+
+    [Fact]
+    public void UnboundedPacketOffsetProvesNoRange()
+    {
+        // r2 + (u32) may be far past MAX_PACKET_OFF: the comparison with data_end proves nothing, the load fails.
+        var error = Rejects("""
+            r2 = *(u32 *)(r1 + 0)
+            r3 = *(u32 *)(r1 + 4)
+            r4 = r2
+            r4 += 14
+            if r4 > r3 goto out
+            r5 = *(u32 *)(r2 + 0)
+            r2 += r5
+            r6 = r2
+            r6 += 1
+            if r6 > r3 goto out
+            r0 = *(u8 *)(r2 + 0)
+            out:
+            r0 = 2
+            exit
+            """, VerifierErrorKind.PacketAccessUnchecked, BpfProgramType.Xdp);
+        Assert.Equal(10, error.InstructionIndex);
+    }
 }

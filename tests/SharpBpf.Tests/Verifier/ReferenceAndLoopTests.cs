@@ -282,10 +282,10 @@ public class ReferenceAndLoopTests : VerifierTestBase
             r0 = 0
             exit
             cb:
-            r3 = *(u64 *)(r2 - 8)
+            r3 = *(u64 *)(r2 + 8)
             r0 = 0
             exit
-            """, VerifierErrorKind.InvalidMemoryAccess);
+            """, VerifierErrorKind.OutOfBoundsAccess);
 
     [Fact]
     public void CallbackSeesStackChangesOfEarlierIterations()

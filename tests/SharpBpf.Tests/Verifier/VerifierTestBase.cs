@@ -11,6 +11,9 @@ public abstract class VerifierTestBase
 {
     protected static readonly HelperTable StandardTable = StandardHelpers.Register(new HelperTable());
 
+    /// <summary>Unprivileged mode: among others, reads of uninitialised stack are rejected (privileged mode allows them).</summary>
+    protected static readonly VerifierOptions Unprivileged = new() { Privileged = false, LogLevel = 1 };
+
     protected static VerificationResult Verify(string asm, BpfProgramType type = BpfProgramType.Unspecified,
         IReadOnlyList<MapDefinition>? maps = null, VerifierOptions? options = null, HelperTable? helpers = null)
     {

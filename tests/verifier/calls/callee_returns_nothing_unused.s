@@ -1,0 +1,7 @@
+; type: socket_filter
+; expect: accept
+    call f
+    r0 = 0
+    exit
+f:
+    exit

@@ -1,0 +1,9 @@
+; note: a full socket (sock_or_null): protocol is readable
+; type: sock_ops
+; expect: accept
+    r2 = *(u64 *)(r1 + 184)
+    if r2 == 0 goto out
+    r0 = *(u32 *)(r2 + 12)
+out:
+    r0 = 1
+    exit

@@ -1,0 +1,8 @@
+; type: socket_filter
+; expect: reject 2 InvalidMemoryAccess
+    r2 = *(u64 *)(r1 + 168)
+    if r2 == 0 goto out
+    r0 = *(u16 *)(r2 + 50)
+out:
+    r0 = 1
+    exit
