@@ -73,7 +73,8 @@ internal static class RunCommand
                 var chosen = ChooseProgram(obj, path, parse.GetValue(section), parse.GetValue(programName));
                 if (!chosen.IsRawMemory && !parse.GetValue(raw))
                     throw new CliUsageException($"program '{chosen.Name}' is a {chosen.Type} program, which needs that program type's context; run it with --raw to give it the memory instead");
-                var selected = chosen.CreateExecutable(ObjectInput.Choice(engineName), new JitOptions { Execution = executionOptions });
+                // The object's execution options apply; verified programs run unchecked on the JIT (short memory bounds-checked).
+                var selected = chosen.CreateExecutable(ObjectInput.Choice(engineName));
                 if (selected.FallbackReason is not null) console.Error.WriteLine($"sharpbpf: using the interpreter: {selected.FallbackReason}");
                 executable = selected.Executable;
             }

@@ -118,13 +118,15 @@ public sealed class HostEvent<TContext> : IBpfAttachPoint where TContext : unman
                 if (!program.TryEnter()) continue;
                 try
                 {
-                    var run = program.Executable.RentContext();
+                    // A program verified for a larger context than TContext runs its bounds-checked build.
+                    var executable = program.Executable.ForMemoryLength(s_size);
+                    var run = executable.RentContext();
                     // Writable fields first: the engines' write path looks for the first writable region that fits.
                     foreach (var (offset, size) in _writable)
                         run.AddRegion(new MemoryRegion(block.Address + (ulong)offset, (ulong)size, MemoryAccess.ReadWrite, $"host event '{Name}' field"));
                     run.AddRegion(new MemoryRegion(block.Address, (ulong)s_size, MemoryAccess.Read, $"host event '{Name}' context"));
                     foreach (var map in program.Maps) map.AddRegionsTo(run);
-                    ulong r0 = program.Executable.Run(run, block.Address, (ulong)s_size);
+                    ulong r0 = executable.Run(run, block.Address, (ulong)s_size);
                     if (ran < results.Length) results[ran] = r0;
                     ran++;
                 }

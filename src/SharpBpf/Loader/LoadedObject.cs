@@ -7,6 +7,7 @@ using SharpBpf.Isa;
 using SharpBpf.Jit;
 using SharpBpf.Maps;
 using SharpBpf.Memory;
+using SharpBpf.ProgramTypes;
 using SharpBpf.Runtime;
 
 namespace SharpBpf.Loader;
@@ -214,7 +215,10 @@ public sealed class LoadedObject : IDisposable
         var program = GetProgram(programName);
         if (!_tailCallTargets.TryGetValue(programName, out var executable))
         {
-            executable = program.CreateExecutable(Options.Engine, Options.JitOptions).Executable;
+            // A packet program tail-calls into programs that read the same rewritten packet context.
+            executable = PacketProgram.Supports(program.Type)
+                ? program.CreatePacketProgram(Options.Engine, Options.JitOptions).Executable
+                : program.CreateExecutable(Options.Engine, Options.JitOptions).Executable;
             _tailCallTargets[programName] = executable;
         }
         SetTailCall(mapName, index, executable);

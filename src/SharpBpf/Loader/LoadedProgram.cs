@@ -66,21 +66,19 @@ public sealed class LoadedProgram
     /// <summary>
     /// Builds an executable with the object's helpers, its maps' memory and source-annotated faults.
     /// <see cref="EngineChoice.Auto"/> falls back to the interpreter (reason in <see cref="SelectedRuntime.FallbackReason"/>)
-    /// when the JIT refuses the program. The JIT checks every access unless <paramref name="jitOptions"/> ask for
-    /// <see cref="JitMemoryMode.Unchecked"/> (allowed for verified programs): the caller of
-    /// <see cref="BpfExecutable.Run(Span{byte})"/> chooses the memory, which may be smaller than the context the
-    /// verifier assumed. <see cref="CreatePacketProgram(EngineChoice, JitOptions?)"/> builds the context itself and
-    /// runs verified programs unchecked.
+    /// when the JIT refuses the program. A verified program compiles to the JIT's unchecked mode unless
+    /// <paramref name="jitOptions"/> say otherwise, as in the kernel: the verifier proved every access for a context
+    /// of the type's size (<see cref="ProgramTypeInfo.ContextSize"/>), so the executable requires that much memory
+    /// (<see cref="BpfExecutable.RequiredMemoryLength"/>) and runs shorter memory on a bounds-checked build.
     /// </summary>
     /// <exception cref="JitCompileException">With <see cref="EngineChoice.Jit"/>, the JIT cannot compile the program.</exception>
     public SelectedRuntime CreateExecutable(EngineChoice engine = EngineChoice.Auto, JitOptions? jitOptions = null) =>
-        Select(Code, engine, jitOptions, verifiedDefaultsToUnchecked: false);
+        Select(Code, engine, jitOptions);
 
     /// <summary>
     /// Builds the program as a <see cref="PacketProgram"/> (socket filter, XDP, tc): context accesses rewritten for
-    /// SharpBpf's packet context, the object's helpers and maps. A verified program compiles to the JIT's unchecked
-    /// mode unless <paramref name="jitOptions"/> say otherwise: the verifier proved every access, and the packet
-    /// context is built by SharpBpf at the size the verifier assumed (the interpreter keeps its checks).
+    /// SharpBpf's packet context, the object's helpers and maps. As with <see cref="CreateExecutable"/>, a verified
+    /// program runs unchecked on the JIT; the packet context is built by SharpBpf at the size the verifier assumed.
     /// </summary>
     /// <exception cref="InvalidOperationException">The program is not of a packet type.</exception>
     /// <exception cref="ContextRewriteException">A context access cannot be translated.</exception>
@@ -95,31 +93,31 @@ public sealed class LoadedProgram
     public PacketProgram CreatePacketProgram(EngineChoice engine, out string? fallbackReason, JitOptions? jitOptions = null)
     {
         if (!PacketProgram.Supports(Type)) throw new InvalidOperationException($"program '{Name}' is a {Type} program, not a packet program");
-        var selected = Select(PacketProgram.Prepare(Type, Code), engine, jitOptions, verifiedDefaultsToUnchecked: true);
+        var selected = Select(PacketProgram.Prepare(Type, Code), engine, jitOptions);
         fallbackReason = selected.FallbackReason;
         return new PacketProgram(Type, selected.Executable, Object.Maps);
     }
 
-    private SelectedRuntime Select(Bytecode code, EngineChoice engine, JitOptions? jitOptions, bool verifiedDefaultsToUnchecked)
+    private SelectedRuntime Select(Bytecode code, EngineChoice engine, JitOptions? jitOptions)
     {
         var execution = (jitOptions?.Execution ?? Object.Options.Execution ?? new ExecutionOptions()) with
         {
             StaticRegions = _staticRegions,
             SourceLines = Source.Lines.Count > 0 ? SourceLineAt : null,
         };
-        var options = (jitOptions ?? new JitOptions { MemoryMode = IsVerified && verifiedDefaultsToUnchecked ? JitMemoryMode.Unchecked : JitMemoryMode.Checked })
+        var options = (jitOptions ?? new JitOptions { MemoryMode = IsVerified ? JitMemoryMode.Unchecked : JitMemoryMode.Checked })
             with { Execution = execution };
-        // A verified program may run without per-access checks: verification is the justification the JIT otherwise
-        // demands through UnsafeSkipBoundsChecks.
-        // Then Run(Span) must refuse memory shorter than the context the verifier assumed.
-        if (IsVerified && options.MemoryMode == JitMemoryMode.Unchecked)
-            options = options with
-            {
-                UnsafeSkipBoundsChecks = true,
-                Verified = true,
-                Execution = execution with { MinimumMemoryLength = ProgramTypeInfo.For(Type).ContextSize },
-            };
-        return RuntimeSelector.Select(code, Object.Helpers, engine, options);
+        if (!IsVerified || options.MemoryMode != JitMemoryMode.Unchecked) return RuntimeSelector.Select(code, Object.Helpers, engine, options);
+
+        // Verification is the justification the JIT otherwise demands through UnsafeSkipBoundsChecks; it holds for
+        // a context of the type's size, so shorter memory must run on a bounds-checked build.
+        var selected = RuntimeSelector.Select(code, Object.Helpers, engine, options with { UnsafeSkipBoundsChecks = true, Verified = true });
+        if (selected.Executable is JitExecutable { JitOptions.MemoryMode: JitMemoryMode.Unchecked } fast)
+        {
+            var checkedOptions = options with { MemoryMode = JitMemoryMode.Checked };
+            fast.RequireMemory(ProgramTypeInfo.For(Type).ContextSize, () => RuntimeSelector.Select(code, Object.Helpers, engine, checkedOptions).Executable);
+        }
+        return selected;
     }
 
     /// <inheritdoc />

@@ -31,13 +31,6 @@ public sealed record ExecutionOptions
     /// then carry <see cref="BpfRuntimeException.SourceLocation"/> and name the line in their message.
     /// </summary>
     public Func<int, BpfSourceLocation?>? SourceLines { get; init; }
-
-    /// <summary>
-    /// The least memory <see cref="BpfExecutable.Run(Span{byte})"/> accepts: set by loaders to the context size a
-    /// verified program was proven safe for when it runs without bounds checks, where shorter memory would let it
-    /// read past the end. 0 accepts any length.
-    /// </summary>
-    public int MinimumMemoryLength { get; init; }
 }
 
 /// <summary>
@@ -72,12 +65,13 @@ public abstract class BpfExecutable
     /// Runs the program as the raw memory program type: r1 points to <paramref name="memory"/> (readable and
     /// writable), r2 holds its length, and legacy packet loads read it. Returns r0.
     /// </summary>
-    /// <exception cref="ArgumentException"><paramref name="memory"/> is shorter than <see cref="ExecutionOptions.MinimumMemoryLength"/>.</exception>
+    /// <remarks>
+    /// Memory shorter than <see cref="RequiredMemoryLength"/> runs on <see cref="ForMemoryLength"/>'s bounds-checked build.
+    /// </remarks>
     /// <exception cref="BpfRuntimeException">The program faulted.</exception>
     public unsafe ulong Run(Span<byte> memory)
     {
-        if (memory.Length < Options.MinimumMemoryLength)
-            throw new ArgumentException($"this program runs without bounds checks, verified for {Options.MinimumMemoryLength} bytes of memory: give it at least that much, not {memory.Length}", nameof(memory));
+        if (memory.Length < RequiredMemoryLength) return ForMemoryLength(memory.Length).Run(memory);
         var context = RentContext();
         fixed (byte* start = memory)
         {
@@ -147,6 +141,35 @@ public abstract class BpfExecutable
             }
         }
     }
+
+    /// <summary>
+    /// The least memory (context or input) this executable may run on: the context size the verifier proved a
+    /// program safe for, when the program runs without bounds checks (a verified program on the JIT's unchecked
+    /// mode); 0 when any length is safe.
+    /// </summary>
+    public int RequiredMemoryLength { get; private set; }
+
+    private Lazy<BpfExecutable>? _boundsCheckedBuild;
+
+    /// <summary>
+    /// Declares that this executable is safe only on at least <paramref name="length"/> bytes of memory and gives the
+    /// bounds-checked build of the same program that runs on shorter memory (set once, by loaders).
+    /// </summary>
+    internal void RequireMemory(int length, Func<BpfExecutable> boundsCheckedBuild)
+    {
+        RequiredMemoryLength = length;
+        _boundsCheckedBuild = new Lazy<BpfExecutable>(boundsCheckedBuild);
+    }
+
+    /// <summary>
+    /// The executable to run on <paramref name="length"/> bytes of memory: this one, or, when that is shorter than
+    /// <see cref="RequiredMemoryLength"/>, the program's bounds-checked build (compiled on first use), so short
+    /// memory gives runtime faults rather than reads past its end. Callers that set up their own regions and call
+    /// <see cref="Run(RunContext, ulong, ulong)"/> use it.
+    /// </summary>
+    public BpfExecutable ForMemoryLength(int length) =>
+        length >= RequiredMemoryLength ? this
+            : _boundsCheckedBuild?.Value ?? throw new InvalidOperationException($"the program needs {RequiredMemoryLength} bytes of memory");
 
     /// <summary>A reset per-thread context with this program's helpers, for callers that add their own regions.</summary>
     public RunContext RentContext()

@@ -165,10 +165,10 @@ public sealed class SkeletonProgram
     /// types); the maps it references are reachable. Writes to the memory are seen by the caller.
     /// </summary>
     /// <exception cref="InvalidOperationException">The program is of a packet type (use <see cref="Run(PacketInput)"/>).</exception>
-    /// <exception cref="ArgumentException">
-    /// The program runs without bounds checks (verified, unchecked JIT) and <paramref name="memory"/> is shorter than
-    /// the context it was verified for (<see cref="ExecutionOptions.MinimumMemoryLength"/>).
-    /// </exception>
+    /// <remarks>
+    /// A verified program runs without bounds checks on memory of at least the context size it was verified for
+    /// (<see cref="BpfExecutable.RequiredMemoryLength"/>), and on its bounds-checked build on shorter memory.
+    /// </remarks>
     /// <exception cref="BpfRuntimeException">The program faulted.</exception>
     public ulong Run(Span<byte> memory)
     {

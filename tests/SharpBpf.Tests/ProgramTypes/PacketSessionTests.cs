@@ -204,7 +204,7 @@ public class PacketSessionTests
     }
 
     [Fact]
-    public void Verified_packet_programs_run_unchecked_on_the_JIT_and_unverified_ones_checked()
+    public void Verified_programs_run_unchecked_on_the_JIT_with_a_checked_build_for_short_memory_and_unverified_ones_checked()
     {
         using (var verified = LoadedObject.LoadFile(Packets.FixturePath("xdp_counter")))
         {
@@ -212,12 +212,15 @@ public class PacketSessionTests
             Assert.True(program.IsVerified);
             Assert.Equal(JitMemoryMode.Unchecked, Assert.IsType<JitExecutable>(program.CreatePacketProgram(EngineChoice.Jit).Executable).JitOptions.MemoryMode);
             Assert.Equal(JitMemoryMode.Checked, Assert.IsType<JitExecutable>(program.CreatePacketProgram(EngineChoice.Jit, new JitOptions()).Executable).JitOptions.MemoryMode);
-            // Run(Span) lets the caller choose the memory, so plain executables keep their checks unless asked, and then
-            // refuse memory shorter than the context the verifier assumed.
-            Assert.Equal(JitMemoryMode.Checked, Assert.IsType<JitExecutable>(program.CreateExecutable(EngineChoice.Jit).Executable).JitOptions.MemoryMode);
-            var fast = program.CreateExecutable(EngineChoice.Jit, new JitOptions { MemoryMode = JitMemoryMode.Unchecked }).Executable;
-            Assert.Equal(ProgramTypeInfo.For(BpfProgramType.Xdp).ContextSize, fast.Options.MinimumMemoryLength);
-            Assert.Throws<ArgumentException>(() => fast.Run(new byte[4]));
+            // Run(Span) lets the caller choose the memory: a verified program's executable requires the context size it
+            // was verified for and runs shorter memory on a bounds-checked build, which faults instead of reading past it.
+            var fast = Assert.IsType<JitExecutable>(program.CreateExecutable(EngineChoice.Jit).Executable);
+            Assert.Equal(JitMemoryMode.Unchecked, fast.JitOptions.MemoryMode);
+            Assert.Equal(ProgramTypeInfo.For(BpfProgramType.Xdp).ContextSize, fast.RequiredMemoryLength);
+            var bounded = Assert.IsType<JitExecutable>(fast.ForMemoryLength(4));
+            Assert.Equal(JitMemoryMode.Checked, bounded.JitOptions.MemoryMode);
+            Assert.Same(fast, fast.ForMemoryLength(fast.RequiredMemoryLength));
+            Assert.Throws<BpfRuntimeException>(() => fast.Run(new byte[4]));
         }
         using (var trusted = LoadedObject.LoadFile(Packets.FixturePath("xdp_counter"), new LoadOptions { Verify = false }))
         {
