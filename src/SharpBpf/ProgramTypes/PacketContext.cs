@@ -143,7 +143,7 @@ public sealed class PacketContext : IDisposable
         }
         if (Layout.IsSkb && metadata.Protocol is null)
             Put(context, PacketLayout.SkBuff.Protocol, ProtocolField(data.Length >= 14 ? BinaryPrimitives.ReadUInt16BigEndian(data[12..]) : (ushort)0));
-        WritePointers();
+        WritePointers(context);
         UpdateRun();
     }
 
@@ -183,7 +183,9 @@ public sealed class PacketContext : IDisposable
     {
         if (_run is { } run && _packetRegionIndex >= 0 && _packetRegionIndex < run.RegionCount && ReferenceEquals(run.State, this))
         {
-            run.ReplaceRegion(_packetRegionIndex, PacketRegion());
+            // Consecutive packets of one length occupy the same bytes: the region store (and its GC barrier) is skipped.
+            var current = run.Regions[_packetRegionIndex];
+            if (current.Start != DataMeta || current.Length != DataEnd - DataMeta) run.ReplaceRegion(_packetRegionIndex, PacketRegion());
             run.PacketStart = Data;
             run.PacketLength = (ulong)Length;
         }
@@ -207,9 +209,10 @@ public sealed class PacketContext : IDisposable
         return new MemoryRegion(DataMeta, DataEnd - DataMeta, access, "packet");
     }
 
-    private void WritePointers()
+    private void WritePointers() => WritePointers(_context.Span);
+
+    private void WritePointers(Span<byte> span)
     {
-        var span = _context.Span;
         BinaryPrimitives.WriteUInt64LittleEndian(span[Layout.PrivateOffset..], Data);
         BinaryPrimitives.WriteUInt64LittleEndian(span[(Layout.PrivateOffset + 8)..], DataEnd);
         BinaryPrimitives.WriteUInt64LittleEndian(span[(Layout.PrivateOffset + 16)..], DataMeta);
