@@ -144,11 +144,25 @@ public abstract class BpfMap : IDisposable
         var regions = _regions;
         if (regions.Length == 0) return;
         var present = context.Regions;
+        // Where this map's first region was last seen in this context: checked before the scan, so the lookups of a
+        // program that keeps one context (a packet session) find their map at once.
+        int hint = context.MapRegionHint;
+        if (ReferenceEquals(context.MapRegionHintOwner, this) && (uint)hint < (uint)present.Length && IsFirstRegion(present[hint], regions)) return;
         // Newest first: a map's regions are usually among the last added.
         for (int i = present.Length - 1; i >= 0; i--)
-            if (present[i].Start == regions[0].Start && present[i].Name == regions[0].Name) return;
+        {
+            if (IsFirstRegion(present[i], regions))
+            {
+                context.SetMapRegionHint(this, i);
+                return;
+            }
+        }
+        context.SetMapRegionHint(this, present.Length);
         foreach (var region in regions) context.AddRegion(region);
     }
+
+    private static bool IsFirstRegion(in MemoryRegion present, MemoryRegion[] regions) =>
+        present.Start == regions[0].Start && present.Name == regions[0].Name;
 
     /// <summary>Sets the program-visible regions (called once by constructors).</summary>
     private protected void SetRegions(params MemoryRegion[] regions) => _regions = regions;

@@ -183,13 +183,20 @@ public sealed class PacketContext : IDisposable
     {
         if (_run is { } run && _packetRegionIndex >= 0 && _packetRegionIndex < run.RegionCount && ReferenceEquals(run.State, this))
         {
-            // Consecutive packets of one length occupy the same bytes: the region store (and its GC barrier) is skipped.
-            var current = run.Regions[_packetRegionIndex];
-            if (current.Start != DataMeta || current.Length != DataEnd - DataMeta) run.ReplaceRegion(_packetRegionIndex, PacketRegion());
+            // A frame-wide region changes only when the frame is reallocated.
+            if (!FrameWideRegion || run.Regions[_packetRegionIndex].Start != HardStart) run.ReplaceRegion(_packetRegionIndex, PacketRegion());
             run.PacketStart = Data;
             run.PacketLength = (ulong)Length;
         }
     }
+
+    /// <summary>
+    /// When set (before <see cref="AddRegionsTo"/>), the run's packet region covers the whole usable frame rather
+    /// than <c>data_meta..data_end</c>, so it need not move with every packet. Only for programs that run without
+    /// bounds checks: their accesses were proven by the verifier, and the region then only bounds what helpers may
+    /// touch, which stays inside the frame SharpBpf owns (cleared of earlier packets).
+    /// </summary>
+    internal bool FrameWideRegion { get; set; }
 
     /// <summary>Frame bytes at <paramref name="address"/> (bounds-checked against the frame).</summary>
     internal Span<byte> FrameBytes(ulong address, int length) => _frame.Slice(checked((int)(address - HardStart)), length);
@@ -205,6 +212,7 @@ public sealed class PacketContext : IDisposable
     {
         // Socket filters may not write the packet (the kernel gives them no direct packet access at all); XDP and tc may.
         var access = ProgramType == BpfProgramType.SocketFilter ? MemoryAccess.Read : MemoryAccess.ReadWrite;
+        if (FrameWideRegion) return new MemoryRegion(HardStart, (ulong)(_frame.Length - SharedInfoSize), access, "packet");
         // Metadata sits right in front of data, so one region covers both.
         return new MemoryRegion(DataMeta, DataEnd - DataMeta, access, "packet");
     }

@@ -168,7 +168,10 @@ internal sealed class PacketSession : IDisposable
     {
         Program = program;
         _executable = program.Executable;
-        Packet = new PacketContext(program.Layout, program.Headroom, program.FrameSize);
+        Packet = new PacketContext(program.Layout, program.Headroom, program.FrameSize)
+        {
+            FrameWideRegion = _executable is JitExecutable { JitOptions.MemoryMode: JitMemoryMode.Unchecked },
+        };
         Context = new RunContext(_executable.Helpers);
         Packet.AddRegionsTo(Context);
         foreach (var map in program.Maps) map.AddRegionsTo(Context);

@@ -113,6 +113,7 @@ public sealed class RunContext
         State = null;
         CallbackInvoker = null;
         CallbackDepth = 0;
+        MapRegionHintOwner = null;
     }
 
     /// <summary>
@@ -130,6 +131,18 @@ public sealed class RunContext
         InstructionsExecuted = 0;
         CallbackInvoker = null;
         CallbackDepth = 0;
+    }
+
+    /// <summary>The map whose regions were last found or added (an index hint for <c>BpfMap.AddRegionsTo</c>; checked before use).</summary>
+    internal object? MapRegionHintOwner { get; private set; }
+
+    /// <summary>Index of <see cref="MapRegionHintOwner"/>'s first region when it was last found or added.</summary>
+    internal int MapRegionHint { get; private set; }
+
+    internal void SetMapRegionHint(object owner, int index)
+    {
+        if (!ReferenceEquals(MapRegionHintOwner, owner)) MapRegionHintOwner = owner;
+        MapRegionHint = index;
     }
 
     /// <summary>Makes a region accessible for the rest of the run.</summary>
