@@ -66,7 +66,7 @@ internal sealed class ControlFlow
 
     private int Width(int i) => _code.FormAt(i)!.IsWide ? 2 : 1;
 
-    private List<int> Successors(int i)
+    internal List<int> Successors(int i)
     {
         var form = _code.FormAt(i)!;
         var list = new List<int>(2);
@@ -153,7 +153,7 @@ internal sealed class ControlFlow
         }
     }
 
-    private (int Use, int Def) UseDef(int i, InstructionForm form, HelperTable helpers)
+    internal (int Use, int Def) UseDef(int i, InstructionForm form, HelperTable helpers)
     {
         var insn = _code.Instructions[i];
         const int Args = 0b111110, CallerSaved = 0b111111;
