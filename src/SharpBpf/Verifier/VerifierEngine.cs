@@ -159,6 +159,8 @@ internal sealed partial class VerifierEngine
                 return;
         }
             _trace.Add(pc);
+            // Every jump, call and exit counts towards the next stored state, as the kernel's jmps_processed.
+            if (_code.FormAt(pc)?.Flow is not (null or FlowControl.Next)) _jumpsSinceCheckpoint++;
             if (_options.LogLevel >= 2) _log.Append($"{pc}: {_state.Format(_context)}\n{pc}: {Disasm(pc)}\n");
             if (!Step(pc))
         {
@@ -190,7 +192,6 @@ internal sealed partial class VerifierEngine
         if (_state.Parent is not null) _state.Parent.Branches++;
         other.Parent = _state.Parent;
         _pending.Push(other);
-        _jumpsSinceCheckpoint++;
     }
 
     /// <summary>States stored at one instruction: fully explored ones (for pruning) and ones still being explored
