@@ -233,7 +233,7 @@ internal sealed partial class VerifierEngine
                 return true;
         }
             cp.Misses++;
-            if (cp.Misses > cp.Hits * 3 + 3 && list.Count > 8) list.RemoveAt(i);
+            if (cp.Misses > cp.Hits * 3 + 3) list.RemoveAt(i);
         }
         if (!addNew) return false;
         var snapshot = _state.Clone();
