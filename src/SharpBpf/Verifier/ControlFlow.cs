@@ -66,7 +66,7 @@ internal sealed class ControlFlow
 
     private int Width(int i) => _code.FormAt(i)!.IsWide ? 2 : 1;
 
-    internal List<int> Successors(int i)
+    private List<int> Successors(int i)
     {
         var form = _code.FormAt(i)!;
         var list = new List<int>(2);

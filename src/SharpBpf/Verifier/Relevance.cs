@@ -32,6 +32,7 @@ internal static class Relevance
         for (int f = 0; f < cfg.FunctionStarts.Length; f++)
         {
             int start = cfg.FunctionStarts[f], end = cfg.FunctionEnd(f);
+            // Without back edges every successor comes later, so one backward pass reaches the fixpoint.
             bool changed = true;
             while (changed)
             {
@@ -40,12 +41,19 @@ internal static class Relevance
                 {
                     var form = code.FormAt(i);
                     if (form is null) continue;
-                    int outRelevant = 0;
-                    foreach (int s in cfg.Successors(i)) outRelevant |= relevant[s];
+                    // Successors as ControlFlow.Successors has them, without a list per instruction and pass.
+                    int outRelevant = form.Flow switch
+                    {
+                        FlowControl.Exit => 0,
+                        FlowControl.Jump => relevant[code.TargetOf(i)],
+                        FlowControl.ConditionalBranch => relevant[i + 1] | relevant[code.TargetOf(i)],
+                        _ => relevant[i + (form.IsWide ? 2 : 1)],
+                    };
                     var (use, def) = cfg.UseDef(i, form, helpers);
                     ushort value = (ushort)(Transfer(form, code.Instructions[i], use, def, outRelevant) & 0x7ff);
                     if (value != relevant[i]) { relevant[i] = value; changed = true; }
                 }
+                if (!cfg.HasBackEdge) break;
             }
         }
         return relevant;
