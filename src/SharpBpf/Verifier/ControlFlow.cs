@@ -153,7 +153,7 @@ internal sealed class ControlFlow
         }
     }
 
-    private (int Use, int Def) UseDef(int i, InstructionForm form, HelperTable helpers)
+    internal (int Use, int Def) UseDef(int i, InstructionForm form, HelperTable helpers)
     {
         var insn = _code.Instructions[i];
         const int Args = 0b111110, CallerSaved = 0b111111;

@@ -57,7 +57,6 @@ internal sealed partial class VerifierEngine
             SetLinked(_state, insn.Dst, takenA);
             if (srcIsReg) SetLinked(_state, insn.Src, takenB);
             _state.Pc = target;
-            _jumpsSinceCheckpoint++;
             return true;
         }
         // Both directions infeasible: the path itself cannot happen (it was refined into a contradiction).

@@ -23,6 +23,8 @@ internal sealed partial class VerifierEngine
     private readonly bool _privileged;
     private ContextModel _ctx = null!;
     private ControlFlow _cfg = null!;
+    /// <summary>Registers whose value can still matter, per instruction (see <see cref="Relevance"/>).</summary>
+    private ushort[] _relevant = [];
     private readonly Dictionary<int, PcStates> _explored = [];
     private readonly Stack<VerifierState> _pending = new();
     private readonly List<int> _trace = [];
@@ -55,6 +57,7 @@ internal sealed partial class VerifierEngine
                 throw new VerifyFailure(_cfg.FirstBackEdge.From, VerifierErrorKind.InfiniteLoop,
                     $"back-edge from instruction {_cfg.FirstBackEdge.From} to {_cfg.FirstBackEdge.To}: loops need privileged mode");
             _stackDepth = new int[_cfg.FunctionStarts.Length];
+            _relevant = Relevance.Compute(_code, _cfg, _input.Helpers);
             Explore();
             _cfg.CheckStackDepth(_stackDepth);
         if (_options.LogLevel >= 1) AppendStatistics();
@@ -156,6 +159,8 @@ internal sealed partial class VerifierEngine
                 return;
         }
             _trace.Add(pc);
+            // Every jump, call and exit counts towards the next stored state, as the kernel's jmps_processed.
+            if (_code.FormAt(pc)?.Flow is not (null or FlowControl.Next)) _jumpsSinceCheckpoint++;
             if (_options.LogLevel >= 2) _log.Append($"{pc}: {_state.Format(_context)}\n{pc}: {Disasm(pc)}\n");
             if (!Step(pc))
         {
@@ -187,7 +192,6 @@ internal sealed partial class VerifierEngine
         if (_state.Parent is not null) _state.Parent.Branches++;
         other.Parent = _state.Parent;
         _pending.Push(other);
-        _jumpsSinceCheckpoint++;
     }
 
     /// <summary>States stored at one instruction: fully explored ones (for pruning) and ones still being explored
@@ -197,14 +201,19 @@ internal sealed partial class VerifierEngine
         public readonly List<Checkpoint> Completed = [];
         public readonly Dictionary<ulong, List<Checkpoint>> InProgress = [];
         public int InProgressCount;
+        /// <summary>States ever stored here (including evicted ones).</summary>
+        public int Stored;
     }
 
     /// <summary>True when a stored, fully explored state at <paramref name="pc"/> subsumes the current one.</summary>
     private bool IsStateVisited(int pc)
     {
         if (!_explored.TryGetValue(pc, out var states)) _explored[pc] = states = new PcStates();
-        bool addNew = true;
-        ulong fingerprint = Fingerprint(_state);
+        // As the kernel does, a new state is stored only after at least 2 jumps and 8 instructions since the last one
+        // (storing every prune point's state costs more in copies and comparisons than the pruning it adds), except
+        // that the first state to reach a prune point is always stored.
+        bool addNew = states.Stored == 0 || (_jumpsSinceCheckpoint >= 2 && _insnsSinceCheckpoint >= 8);
+        ulong fingerprint = addNew || states.InProgressCount > 0 ? Fingerprint(_state) : 0;
         if (states.InProgressCount > 0)
         {
             if (states.InProgress.TryGetValue(fingerprint, out var candidates))
@@ -224,7 +233,7 @@ internal sealed partial class VerifierEngine
                 return true;
         }
             cp.Misses++;
-            if (cp.Misses > cp.Hits * 3 + 3 && list.Count > 8) list.RemoveAt(i);
+            if (cp.Misses > cp.Hits * 3 + 3) list.RemoveAt(i);
         }
         if (!addNew) return false;
         var snapshot = _state.Clone();
@@ -234,6 +243,7 @@ internal sealed partial class VerifierEngine
         if (!states.InProgress.TryGetValue(fingerprint, out var bucket)) states.InProgress[fingerprint] = bucket = [];
         bucket.Add(checkpoint);
         states.InProgressCount++;
+        states.Stored++;
         _statesStored++;
         _jumpsSinceCheckpoint = 0;
         _insnsSinceCheckpoint = 0;
@@ -317,16 +327,27 @@ internal sealed partial class VerifierEngine
             ushort live = f == old.Frames.Length - 1 ? _cfg.LiveIn[cur.Pc] : (ushort)(_cfg.LiveIn[old.Frames[f + 1].CallSite + 1] & 0x3c0);
             if (f < old.Frames.Length - 1 && old.Frames[f + 1].CallbackHelper >= 0)
                 live = (ushort)(_cfg.LiveIn[old.Frames[f + 1].CallSite + 1] & 0x3c0);
+            // Caller frames resume after their call, with only r6-r9 kept.
+            ushort relevant = exact ? live
+                : f == old.Frames.Length - 1 ? _relevant[cur.Pc] : (ushort)(_relevant[old.Frames[f + 1].CallSite + 1] & 0x3c0);
             for (int r = 0; r < 10; r++)
         {
                 if ((live & (1 << r)) == 0) continue;
-                if (!RegSafe(of.Regs[r], cf.Regs[r], ids, exact)) return false;
+                if ((relevant & (1 << r)) == 0 ? !ShapeSafe(of.Regs[r], cf.Regs[r], ids) : !RegSafe(of.Regs[r], cf.Regs[r], ids, exact)) return false;
         }
             if (!StackSafe(of, cf, ids, exact)) return false;
         }
         for (int i = 0; i < old.References.Count; i++)
             if (!ids.Check(old.References[i].Id, cur.References[i].Id)) return false;
         return true;
+    }
+
+    /// <summary>A live register whose value is irrelevant (see <see cref="Relevance"/>): any scalar stands for any
+    /// scalar, so neither its bounds nor its scalar links are compared; anything else is compared in full.</summary>
+    private static bool ShapeSafe(in Reg old, in Reg cur, IdMap ids)
+    {
+        if (old.Type == RegType.Scalar && cur.Type == RegType.Scalar) return true;
+        return RegSafe(old, cur, ids, exact: false);
     }
 
     private static bool RegSafe(in Reg old, in Reg cur, IdMap ids, bool exact)
