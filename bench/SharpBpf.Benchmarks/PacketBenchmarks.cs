@@ -157,6 +157,38 @@ public static partial class PacketBenchmarks
     private static void Profile(PacketProgram program, PacketRecord[] records)
     {
         var metadata = records.Select(r => PacketPump.ToMetadata(r)).ToArray();
+        if (Environment.GetEnvironmentVariable("PARTS") is not null)
+        {
+            using var packet = new PacketContext(program.Layout, program.Headroom, program.FrameSize);
+            using var runner = program.CreateRunner();
+            var bytes = records.Select(r => r.Data.ToArray()).ToArray();
+            void Time(string what, Action<int> body)
+            {
+                body(1_000_000);
+                var sw = Stopwatch.StartNew();
+                body(10_000_000);
+                Console.WriteLine($"{what}: {sw.Elapsed.TotalNanoseconds / 10_000_000:F1} ns");
+            }
+            Time("loop + Span", n => { long x = 0; for (int i = 0, k = 0; i < n; i++, k = k + 1 == records.Length ? 0 : k + 1) x += records[k].Span.Length; GC.KeepAlive(x); });
+            var m0 = metadata[0];
+            Time("metadata Equals", n => { int x = 0; for (int i = 0, k = 0; i < n; i++, k = k + 1 == records.Length ? 0 : k + 1) x += m0.Equals(metadata[k]) ? 1 : 0; GC.KeepAlive(x); });
+            var ctxBytes = new byte[packet.Context.Length];
+            Time("context span + copy", n => { for (int i = 0; i < n; i++) ctxBytes.AsSpan().CopyTo(packet.Context); });
+            packet.Load(new byte[2000], m0);
+            Time("frame copy", n => { for (int i = 0, k = 0; i < n; i++, k = k + 1 == records.Length ? 0 : k + 1) bytes[k].AsSpan().CopyTo(packet.Packet); });
+            var engineContext = new RunContext(program.Executable.Helpers);
+            packet.AddRegionsTo(engineContext);
+            foreach (var map in program.Maps) map.AddRegionsTo(engineContext);
+            packet.Load(bytes[0], m0);
+            Time("engine only", n => { for (int i = 0; i < n; i++) { engineContext.BeginRun(engineContext.RegionCount); program.Executable.Run(engineContext, packet.ContextAddress); } });
+            var trivial = JitCompiler.Compile(Bytecode.FromInstructions([Insn.Mov64Imm(Bpf.REG_0, 0), Insn.ExitInsn()]), program.Executable.Helpers,
+                new JitOptions { MemoryMode = JitMemoryMode.Unchecked, UnsafeSkipBoundsChecks = true });
+            Time("engine, trivial program", n => { for (int i = 0; i < n; i++) { engineContext.BeginRun(engineContext.RegionCount); trivial.Run(engineContext, packet.ContextAddress); } });
+            Time("PacketContext.Load", n => { for (int i = 0, k = 0; i < n; i++, k = k + 1 == records.Length ? 0 : k + 1) packet.Load(bytes[k], metadata[k]); });
+            Time("runner.RunVerdict", n => { for (int i = 0, k = 0; i < n; i++, k = k + 1 == records.Length ? 0 : k + 1) runner.RunVerdict(bytes[k], metadata[k]); });
+            Time("program.RunVerdict", n => { for (int i = 0, k = 0; i < n; i++, k = k + 1 == records.Length ? 0 : k + 1) program.RunVerdict(bytes[k], metadata[k]); });
+            return;
+        }
         var clock = Stopwatch.StartNew();
         long packets = 0;
         while (clock.Elapsed.TotalSeconds < 10)

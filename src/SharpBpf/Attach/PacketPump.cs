@@ -14,12 +14,14 @@ public sealed class PacketPump
     private readonly long[] _namedCounts = new long[16];
     private readonly Dictionary<string, long> _otherCounts = new(StringComparer.Ordinal);
     private readonly List<string> _order = [];
+    private readonly PacketRunner _runner;
 
     /// <summary>Creates a pump for <paramref name="program"/>.</summary>
     public PacketPump(PacketProgram program)
     {
         ArgumentNullException.ThrowIfNull(program);
         Program = program;
+        _runner = program.CreateRunner();
     }
 
     /// <summary>The program run on every packet.</summary>
@@ -48,7 +50,7 @@ public sealed class PacketPump
     /// <exception cref="Runtime.BpfRuntimeException">The program faulted (the packet is not counted).</exception>
     public PacketRunResult Run(in PacketRecord record)
     {
-        var result = Program.Run(ToInput(record));
+        var result = _runner.Run(ToInput(record));
         Count(result.ReturnValue, record.CapturedLength);
         return result;
     }
@@ -60,7 +62,7 @@ public sealed class PacketPump
     /// <exception cref="Runtime.BpfRuntimeException">The program faulted (the packet is not counted).</exception>
     public ulong RunVerdict(in PacketRecord record)
     {
-        ulong r0 = Program.RunVerdict(record.Span, ToMetadata(record));
+        ulong r0 = _runner.RunVerdict(record.Span, ToMetadata(record));
         Count(r0, record.CapturedLength);
         return r0;
     }

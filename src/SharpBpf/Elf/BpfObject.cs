@@ -178,7 +178,7 @@ public sealed class BpfObject
             var symbols = DataSymbolsIn(section);
             if (symbols.Count == 0) return;
             if (!section.HasFileBytes)
-                throw new BpfElfException(section.Name, section.Offset, "legacy maps section has no file contents (SHT_NOBITS)");
+                throw new BpfElfException(section.Name, section.HeaderOffset + 4, "legacy maps section has no file contents (SHT_NOBITS)");
             // Old compilers give map symbols size 0, so the definition size comes from splitting the section evenly.
             if (section.Size % symbols.Count != 0)
                 throw new BpfElfException(section.Name, section.Offset, $"section size {section.Size} is not divisible by its {symbols.Count} map symbols");
@@ -217,7 +217,7 @@ public sealed class BpfObject
             var btf = _object.Btf;
             var symbols = DataSymbolsIn(section);
             if (symbols.Count == 0) return;
-            if (btf is null) throw new BpfElfException(section.Name, section.Offset, "BTF-defined maps need a .BTF section, and the object has none");
+            if (btf is null) throw new BpfElfException(section.Name, Where(section), "BTF-defined maps need a .BTF section, and the object has none");
             var dataSection = btf.FindByName(".maps", BtfKind.DataSection) ??
                 throw new BpfElfException(".BTF", elf.FindSection(".BTF")!.Offset, "no DATASEC '.maps' describes the .maps section");
             try
@@ -247,7 +247,7 @@ public sealed class BpfObject
         private MapDefinition ReadBtfMapDefinition(BtfData btf, string name, uint structTypeId, ElfSection section, int depth)
         {
             var definition = btf.ResolveModifiers(structTypeId);
-            BpfElfException Bad(string problem) => new(section.Name, section.Offset, $"map '{name}': {problem}");
+            BpfElfException Bad(string problem) => new(section.Name, Where(section), $"map '{name}': {problem}");
             if (definition.Kind != BtfKind.Struct) throw Bad($"definition type [{definition.Id}] is {definition.Kind}, not a struct");
             var map = new MapDefinition { Name = name, Type = MapType.Unspecified };
             foreach (var member in definition.Members)
@@ -320,7 +320,8 @@ public sealed class BpfObject
                 if ((section.Flags & ElfSection.FlagAlloc) == 0 || section.IsExecutable || section.Size == 0) continue;
                 if (section.Type is not (SectionType.ProgBits or SectionType.NoBits)) continue;
                 if (section.Size < 0 || section.Size > MaxZeroFilledSection)
-                    throw new BpfElfException(section.Name, section.Offset, $"global data section of {section.Size} bytes is larger than the {MaxZeroFilledSection}-byte limit");
+                    // Located at the header's size field: a NOBITS section's file offset means nothing (and may be any value).
+                    throw new BpfElfException(section.Name, section.HeaderOffset + 32, $"global data section of {section.Size} bytes is larger than the {MaxZeroFilledSection}-byte limit");
                 var value = section.HasFileBytes ? elf.Contents(section).ToArray() : new byte[section.Size];
                 _dataMaps[section.Index] = _maps.Count;
                 _maps.Add(new MapDefinition
@@ -339,6 +340,10 @@ public sealed class BpfObject
             static bool IsDataSection(string name, string prefix) =>
                 name == prefix || (name.StartsWith(prefix, StringComparison.Ordinal) && name[prefix.Length] == '.');
         }
+
+        // Where an error about a section points: its bytes, or its header when it has none in the file (a NOBITS
+        // section's offset field is not checked and may hold anything).
+        private static long Where(ElfSection section) => section.HasFileBytes ? section.Offset : section.HeaderOffset;
 
         private Instruction[] CodeOf(ElfSection section)
         {

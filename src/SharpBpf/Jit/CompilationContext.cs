@@ -3,6 +3,7 @@ using System.Reflection;
 using System.Reflection.Emit;
 using SharpBpf.Helpers;
 using SharpBpf.Isa;
+using SharpBpf.Maps;
 using SharpBpf.Memory;
 using SharpBpf.Runtime;
 
@@ -44,6 +45,8 @@ internal sealed class CompilationContext
     internal static readonly MethodInfo TryLoadPacket = typeof(JitRuntime).GetMethod(nameof(JitRuntime.TryLoadPacket))!;
     internal static readonly MethodInfo HelperInvoke = typeof(HelperFunction).GetMethod(nameof(HelperFunction.Invoke))!;
     internal static readonly MethodInfo MapLookupIntrinsic = typeof(JitHelperIntrinsics).GetMethod(nameof(JitHelperIntrinsics.MapLookup))!;
+    internal static readonly FieldInfo KnownMapsField = typeof(JitRuntime).GetField(nameof(JitRuntime.KnownMaps))!;
+    internal static readonly MethodInfo MapIsDisposed = typeof(BpfMap).GetProperty(nameof(BpfMap.IsDisposed))!.GetMethod!;
     internal static readonly MethodInfo StopRequested = typeof(RunContext).GetProperty(nameof(RunContext.StopRequested))!.GetMethod!;
     internal static readonly MethodInfo Stop = typeof(RunContext).GetMethod(nameof(RunContext.Stop))!;
     internal static readonly MethodInfo Swap16 = typeof(BinaryPrimitives).GetMethod(nameof(BinaryPrimitives.ReverseEndianness), [typeof(ushort)])!;
@@ -90,6 +93,12 @@ internal sealed class CompilationContext
     /// <summary>Some method stores a helper call's pc in the bounds block (see <see cref="JitRuntime.CallSiteWord"/>).</summary>
     public bool RecordsCallSites { get; set; }
 
+    /// <summary>
+    /// Some method calls a helper through its delegate (or by id): helpers then check the pointers they are given
+    /// against the run's regions, so the stack must be one of them when it escapes.
+    /// </summary>
+    public bool CallsHelperDelegates { get; set; }
+
     /// <summary>The slot of a helper known at compile time, or -1.</summary>
     /// <summary>
     /// True when helper <paramref name="id"/> is the standard <c>map_lookup_elem</c> and the code is verified and
@@ -98,6 +107,25 @@ internal sealed class CompilationContext
     public bool IsMapLookupIntrinsic(int id) =>
         !Checked && Verified && HelperTable.Get(id) is { } helper && ReferenceEquals(helper.Function, StandardHelpers.MapLookupFunction);
 
+    /// <summary>
+    /// For a <c>map_lookup_elem</c> whose map is known at compile time (the handle a <c>lddw</c> put in r1): the slot
+    /// of that map in <see cref="JitRuntime.KnownMaps"/> when the lookup can be compiled inline, as the kernel's JIT
+    /// does for arrays (a plain array map: value address = base + key × slot size), else -1.
+    /// </summary>
+    public int KnownArraySlot(ulong handle)
+    {
+        if (BpfMap.TryFromHandle(handle) is not ArrayMap { IsPerCpu: false, KeySize: 4 } array) return -1;
+        int slot = _knownMaps.IndexOf(array);
+        if (slot >= 0) return slot;
+        _knownMaps.Add(array);
+        return _knownMaps.Count - 1;
+    }
+
+    /// <summary>The maps <see cref="KnownArraySlot"/> handed out.</summary>
+    public BpfMap[] KnownMaps => [.. _knownMaps];
+
+    private readonly List<ArrayMap> _knownMaps = [];
+
     public int HelperSlot(int id)
     {
         if (_helperSlots.TryGetValue(id, out int slot)) return slot;
@@ -105,6 +133,7 @@ internal sealed class CompilationContext
         if (helper is null) return -1;
         slot = _helperFunctions.Count;
         _helperFunctions.Add(helper.Function);
+        CallsHelperDelegates = true;
         _helperSlots[id] = slot;
         return slot;
     }

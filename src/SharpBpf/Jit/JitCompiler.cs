@@ -58,6 +58,7 @@ public static class JitCompiler
         {
             BlindKey = cx.BlindKey,
             Helpers = cx.HelperFunctions,
+            KnownMaps = cx.KnownMaps,
             RegionOfPc = layout.RegionOfPc,
             RecordsCallSites = cx.RecordsCallSites,
         };
@@ -65,8 +66,11 @@ public static class JitCompiler
         var callbacks = new JitFunction?[code.Length];
         foreach (int start in layout.CallbackEntries)
             callbacks[start] = (JitFunction)cx.FunctionMethods[layout.FunctionOfPc[start]].CreateDelegate(typeof(JitFunction), runtime);
+        // Unchecked code reaches its stack without regions, so only helpers given stack pointers need the stack
+        // registered; with no helper called through a delegate (lookups compiled inline or direct) none is.
+        bool stackIsPrivate = layout.StackIsPrivate || (!cx.Checked && !cx.CallsHelperDelegates && layout.CallbackEntries.Count == 0);
         return new JitExecutable(code, helpers, execution, entry, runtime, cx.StackSize,
-            cx.FunctionMethods.Length + cx.RegionMethods.Length, options, callbacks, layout);
+            cx.FunctionMethods.Length + cx.RegionMethods.Length, options, callbacks, layout, stackIsPrivate);
     }
 
     /// <summary>Compiles <paramref name="code"/>, or says why it cannot.</summary>

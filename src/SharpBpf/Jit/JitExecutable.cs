@@ -22,10 +22,11 @@ public sealed class JitExecutable : BpfExecutable
     [ThreadStatic] private static int t_callbackDepth;
 
     internal JitExecutable(Bytecode code, HelperTable helpers, ExecutionOptions options, JitFunction entry, JitRuntime runtime,
-        int stackSize, int methodCount, JitOptions jitOptions, JitFunction?[] callbacks, ProgramLayout layout)
+        int stackSize, int methodCount, JitOptions jitOptions, JitFunction?[] callbacks, ProgramLayout layout, bool stackIsPrivate)
         : base(code, helpers, options)
     {
-        _stackIsPrivate = layout.StackIsPrivate;
+        // Private: no region for the stack (what may still reach it is zeroed in full, FrameBytesTouched = -1).
+        _stackIsPrivate = stackIsPrivate;
         _checked = jitOptions.MemoryMode == JitMemoryMode.Checked;
         _zeroedBytes = layout.FrameBytesTouched < 0 ? stackSize : layout.FrameBytesTouched;
         _entry = entry;

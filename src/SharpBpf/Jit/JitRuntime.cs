@@ -19,6 +19,8 @@ internal sealed class JitRuntime
     // Not readonly and read through the instance, so RyuJIT cannot fold (imm ^ key) ^ key back into imm.
     public long BlindKey;
     public HelperFunction[] Helpers = [];
+    /// <summary>Maps whose lookups are compiled inline (see <see cref="CompilationContext.KnownArraySlot"/>), checked for disposal per lookup.</summary>
+    public Maps.BpfMap[] KnownMaps = [];
     public int[] RegionOfPc = [];
     public readonly Bytecode Code;
     public readonly long Budget;
@@ -192,6 +194,7 @@ internal sealed class JitRuntime
     }
 
     /// <summary>Legacy LD_ABS/LD_IND: a big-endian load from the packet; false when out of bounds.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static unsafe bool TryLoadPacket(RunContext context, ulong offset, int size, out ulong value)
     {
         ulong length = context.PacketLength;

@@ -2,6 +2,7 @@ using SharpBpf.Runtime;
 using System.Reflection;
 using System.Reflection.Emit;
 using SharpBpf.Isa;
+using SharpBpf.Maps;
 using SharpBpf.Memory;
 using FlowControl = SharpBpf.Isa.FlowControl;
 
@@ -146,9 +147,16 @@ internal sealed class MethodEmitter
         EmitPrologue();
         for (int pc = _start; pc < _end; pc++)
         {
-            if (_labels.TryGetValue(pc, out var label)) _il.MarkLabel(label);
+            if (_labels.TryGetValue(pc, out var label))
+            {
+                _il.MarkLabel(label);
+                _knownR1 = null;
+            }
             var form = _code.FormAt(pc);
-            if (form is not null) EmitInstruction(pc, _code.Instructions[pc], form);
+            if (form is null) continue;
+            var insn = _code.Instructions[pc];
+            EmitInstruction(pc, insn, form);
+            TrackKnownR1(pc, insn, form);
         }
 
         if (_region is not null && _end < _function.End) ExitTo(_end);
@@ -319,6 +327,63 @@ internal sealed class MethodEmitter
         else _il.LoadLong(value);
     }
 
+    // The handle a lddw left in r1 in this basic block (what map a following lookup is for), else null.
+    private ulong? _knownR1;
+
+    private void TrackKnownR1(int pc, Instruction insn, InstructionForm form)
+    {
+        if (form.Operation == Operation.LoadImm64 && insn.Dst == 1 && insn.Src == (int)LoadImm64Source.Immediate)
+            _knownR1 = _code.Immediate64At(pc);
+        else if (form.Flow != FlowControl.Next || ((form.Registers & RegisterUse.WritesDst) != 0 && insn.Dst == 1) || ((form.Registers & RegisterUse.WritesSrc) != 0 && insn.Src == 1))
+            _knownR1 = null;
+    }
+
+    private void CallMapLookup()
+    {
+        _il.LoadArg(ArgContext);
+        LoadReg(1);
+        LoadReg(2);
+        _il.Emit(OpCodes.Call, CompilationContext.MapLookupIntrinsic);
+        StoreReg(0);
+    }
+
+    // r0 = key < max_entries ? values + key * slot : 0, the key read in place (the verifier proved the pointer);
+    // a disposed map takes the call, which faults as the helper does.
+    private void InlineArrayLookup(int slot, ArrayMap map)
+    {
+        var call = _il.DefineLabel();
+        var missing = _il.DefineLabel();
+        var done = _il.DefineLabel();
+        _il.LoadArg(ArgRuntime);
+        _il.Emit(OpCodes.Ldfld, CompilationContext.KnownMapsField);
+        _il.LoadInt(slot);
+        _il.Emit(OpCodes.Ldelem_Ref);
+        _il.Emit(OpCodes.Callvirt, CompilationContext.MapIsDisposed);
+        _il.Emit(OpCodes.Brtrue, call);
+        LoadReg(2);
+        _il.Emit(OpCodes.Conv_U);
+        _il.Emit(OpCodes.Ldind_U4);
+        _il.Emit(OpCodes.Conv_U8);
+        _il.Emit(OpCodes.Stloc, _temp);
+        _il.Emit(OpCodes.Ldloc, _temp);
+        _il.LoadLong(map.MaxEntries);
+        _il.Emit(OpCodes.Bge_Un, missing);
+        _il.Emit(OpCodes.Ldloc, _temp);
+        _il.LoadLong(map.SlotBytes);
+        _il.Emit(OpCodes.Mul);
+        _il.LoadLong((long)map.ValuesAddress);
+        _il.Emit(OpCodes.Add);
+        StoreReg(0);
+        _il.Emit(OpCodes.Br, done);
+        _il.MarkLabel(missing);
+        _il.LoadLong(0);
+        StoreReg(0);
+        _il.Emit(OpCodes.Br, done);
+        _il.MarkLabel(call);
+        CallMapLookup();
+        _il.MarkLabel(done);
+    }
+
     private void LoadReg(int register) => _il.Emit(OpCodes.Ldloc, _r[register]);
     private void StoreReg(int register) => _il.Emit(OpCodes.Stloc, _r[register]);
 
@@ -414,11 +479,9 @@ internal sealed class MethodEmitter
                 {
                     // A lookup never stops the program: no stop check after it.
                     RecordCallSite(pc);
-                    _il.LoadArg(ArgContext);
-                    LoadReg(1);
-                    LoadReg(2);
-                    _il.Emit(OpCodes.Call, CompilationContext.MapLookupIntrinsic);
-                    StoreReg(0);
+                    int known = _knownR1 is { } handle ? _cx.KnownArraySlot(handle) : -1;
+                    if (known >= 0) InlineArrayLookup(known, (ArrayMap)_cx.KnownMaps[known]);
+                    else CallMapLookup();
                     break;
                 }
                 int slot = _cx.HelperSlot(insn.Immediate);
@@ -657,6 +720,7 @@ internal sealed class MethodEmitter
 
     private void CallById(int pc)
     {
+        _cx.CallsHelperDelegates = true;
         _il.LoadInt(pc);
         for (int i = 1; i <= 5; i++) LoadReg(i);
         _il.Emit(OpCodes.Call, CompilationContext.CallHelperById);

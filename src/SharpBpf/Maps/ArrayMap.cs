@@ -124,6 +124,12 @@ public sealed class ArrayMap : BpfMap
         return 0;
     }
 
+    /// <summary>Address of element 0's value (the JIT compiles known array lookups to <c>ValuesAddress + key * SlotBytes</c>).</summary>
+    internal ulong ValuesAddress => _values.Address;
+
+    /// <summary>Bytes from one element's value to the next's.</summary>
+    internal int SlotBytes => _slotBytes;
+
     /// <inheritdoc/>
     public override ulong ProgramLookup(ReadOnlySpan<byte> key)
     {

@@ -9,7 +9,7 @@ namespace SharpBpf.ProgramTypes;
 /// pointing into it. Packet helpers reach it through <see cref="RunContext.State"/>; it keeps the context fields,
 /// the run's packet region and the legacy-load packet in step when a helper moves <c>data</c> or
 /// <c>data_end</c>. <see cref="PacketProgram"/> keeps one per thread and loads each packet into it
-/// (<see cref="Load"/>), so a run allocates nothing and registers no regions.
+/// (<see cref="Load(ReadOnlySpan{byte}, in PacketMetadata)"/>), so a run allocates nothing and registers no regions.
 /// </summary>
 public sealed class PacketContext : IDisposable
 {
@@ -34,6 +34,8 @@ public sealed class PacketContext : IDisposable
     // Frame bytes [_dirtyStart, _dirtyEnd) may hold data of the current or an earlier packet: every range the
     // packet (with its metadata) has occupied since the last clear. The rest of the frame is zero.
     private ulong _dirtyStart, _dirtyEnd;
+    // The packet is the caller's pinned memory (a socket filter's), not a copy in the frame.
+    private bool _external;
     // The context struct as the last distinct metadata fills it (see Load).
     private byte[]? _template;
     private PacketMetadata _templateMetadata;
@@ -80,10 +82,10 @@ public sealed class PacketContext : IDisposable
     public int Length => (int)(DataEnd - Data);
 
     /// <summary>The packet bytes.</summary>
-    public Span<byte> Packet => _frame.Slice((int)(Data - HardStart), Length);
+    public Span<byte> Packet => _external ? NativeView.At(Data, Length) : _frame.Slice((int)(Data - HardStart), Length);
 
     /// <summary>The metadata bytes in front of the packet.</summary>
-    public Span<byte> Metadata => _frame.Slice((int)(DataMeta - HardStart), (int)(Data - DataMeta));
+    public Span<byte> Metadata => _external ? Span<byte>.Empty : _frame.Slice((int)(DataMeta - HardStart), (int)(Data - DataMeta));
 
     /// <summary>The native context struct (UAPI part and private pointer slots).</summary>
     public Span<byte> Context => _context.Slice(0, Layout.NativeSize);
@@ -98,48 +100,53 @@ public sealed class PacketContext : IDisposable
     /// Puts <paramref name="data"/> with <paramref name="metadata"/> in the frame, as a fresh packet: the bytes an
     /// earlier packet left are cleared, the context struct is rebuilt, and an attached run sees the new packet.
     /// </summary>
-    public void Load(ReadOnlySpan<byte> data, in PacketMetadata metadata)
+    public void Load(ReadOnlySpan<byte> data, in PacketMetadata metadata) => Load(data, metadata, 0);
+
+    /// <summary>
+    /// <see cref="Load(ReadOnlySpan{byte}, in PacketMetadata)"/>, or with a non-zero <paramref name="pinnedAddress"/> (the
+    /// address of <paramref name="data"/>, pinned by the caller for the run) the packet stays where it is: for socket
+    /// filters, which may read their packet but never write it or move its bounds.
+    /// </summary>
+    internal void Load(ReadOnlySpan<byte> data, in PacketMetadata metadata, ulong pinnedAddress)
     {
         int length = data.Length;
-        int frame = Math.Max(_frameSize, _headroom + length + SharedInfoSize);
-        if (frame > _frame.Length)
-        {
-            var larger = new NativeBlock(frame);
-            _frame.Dispose();
-            _frame = larger;
-            HardStart = _frame.Address;
-            _dirtyStart = _dirtyEnd = 0;
-        }
-        else if (_dirtyEnd > _dirtyStart)
-        {
-            // No byte of an earlier packet may show through headroom, tailroom or metadata; the bytes the new
-            // packet overwrites need no clearing.
-            ulong start = HardStart + (ulong)_headroom, end = start + (ulong)length;
-            if (_dirtyStart < start) ClearFrame(_dirtyStart, Math.Min(_dirtyEnd, start));
-            if (_dirtyEnd > end) ClearFrame(Math.Max(_dirtyStart, end), _dirtyEnd);
-        }
-        FrameLength = frame;
-        HardEnd = HardStart + (ulong)(frame - SharedInfoSize);
-        data.CopyTo(_frame.Slice(_headroom, length));
         Redirect = null;
-        Data = DataMeta = HardStart + (ulong)_headroom;
-        DataEnd = Data + (ulong)length;
-        _dirtyStart = Data;
-        _dirtyEnd = DataEnd;
-        var context = _context.Slice(0, Layout.NativeSize);
-        // The fields the metadata decides are built once per distinct metadata and copied in; copying also undoes
-        // whatever the last program wrote to its writable fields.
-        if (_template is null || !_templateMetadata.Equals(metadata))
+        _external = pinnedAddress != 0;
+        if (_external)
         {
+            Data = DataMeta = pinnedAddress;
+            DataEnd = pinnedAddress + (ulong)length;
+        }
+        else
+        {
+            int frame = Math.Max(_frameSize, _headroom + length + SharedInfoSize);
+            if (frame > _frame.Length) Grow(frame);
+            else if (_dirtyEnd > _dirtyStart) ClearDirty(length);
+            FrameLength = frame;
+            HardEnd = HardStart + (ulong)(frame - SharedInfoSize);
+            data.CopyTo(_frame.Slice(_headroom, length));
+            Data = DataMeta = HardStart + (ulong)_headroom;
+            DataEnd = Data + (ulong)length;
+            _dirtyStart = Data;
+            _dirtyEnd = DataEnd;
+        }
+        var context = _context.Span;
+        if (_template is not null && _templateMetadata.SameAs(metadata))
+        {
+            // Same metadata as the last packet: only the fields a program can write may differ from the template.
+            // Word by word: these ranges are a few bytes each, less than the call of a general copy costs.
+            foreach (var (offset, size) in Layout.WritableRanges)
+                for (int at = offset; at < offset + size; at += 4)
+                    BinaryPrimitives.WriteUInt32LittleEndian(context[at..], BinaryPrimitives.ReadUInt32LittleEndian(_template.AsSpan(at)));
+        }
+        else
+        {
+            // The fields the metadata decides, built once per distinct metadata.
             context.Clear();
             FillMetadata(context, metadata);
             _template ??= new byte[context.Length];
             context.CopyTo(_template);
             _templateMetadata = metadata;
-        }
-        else
-        {
-            _template.CopyTo(context);
         }
         if (Layout.IsSkb && metadata.Protocol is null)
             Put(context, PacketLayout.SkBuff.Protocol, ProtocolField(data.Length >= 14 ? BinaryPrimitives.ReadUInt16BigEndian(data[12..]) : (ushort)0));
@@ -147,9 +154,27 @@ public sealed class PacketContext : IDisposable
         UpdateRun();
     }
 
+    private void Grow(int frame)
+    {
+        var larger = new NativeBlock(frame);
+        _frame.Dispose();
+        _frame = larger;
+        HardStart = _frame.Address;
+        _dirtyStart = _dirtyEnd = 0;
+    }
+
+    // No byte of an earlier packet may show through headroom, tailroom or metadata; the bytes the next packet
+    // (length bytes at the headroom) overwrites need no clearing.
+    private void ClearDirty(int length)
+    {
+        ulong start = HardStart + (ulong)_headroom, end = start + (ulong)length;
+        if (_dirtyStart < start) ClearFrame(_dirtyStart, Math.Min(_dirtyEnd, start));
+        if (_dirtyEnd > end) ClearFrame(Math.Max(_dirtyStart, end), _dirtyEnd);
+    }
+
     /// <summary>
     /// Attaches the context to a run: the context region, its writable fields, the packet region and the legacy
-    /// packet. Later <see cref="Load"/>s and pointer moves update the run in place.
+    /// packet. Later <see cref="Load(ReadOnlySpan{byte}, in PacketMetadata)"/>s and pointer moves update the run in place.
     /// </summary>
     public void AddRegionsTo(RunContext run)
     {
@@ -183,8 +208,11 @@ public sealed class PacketContext : IDisposable
     {
         if (_run is { } run && _packetRegionIndex >= 0 && _packetRegionIndex < run.RegionCount && ReferenceEquals(run.State, this))
         {
-            // A frame-wide region changes only when the frame is reallocated.
-            if (!FrameWideRegion || run.Regions[_packetRegionIndex].Start != HardStart) run.ReplaceRegion(_packetRegionIndex, PacketRegion());
+            // A frame-wide region changes only when the frame is reallocated; a packet in the caller's memory (a socket
+            // filter's, which no program or helper addresses by pointer) gets an empty one, stored once.
+            ref readonly var current = ref run.Regions[_packetRegionIndex];
+            bool stale = _external ? current.Length != 0 : !FrameWideRegion || current.Start != HardStart;
+            if (stale) run.ReplaceRegion(_packetRegionIndex, PacketRegion());
             run.PacketStart = Data;
             run.PacketLength = (ulong)Length;
         }
@@ -199,7 +227,12 @@ public sealed class PacketContext : IDisposable
     internal bool FrameWideRegion { get; set; }
 
     /// <summary>Frame bytes at <paramref name="address"/> (bounds-checked against the frame).</summary>
-    internal Span<byte> FrameBytes(ulong address, int length) => _frame.Slice(checked((int)(address - HardStart)), length);
+    internal Span<byte> FrameBytes(ulong address, int length) =>
+        _external ? throw new InvalidOperationException("the packet is the caller's memory, not in the frame")
+            : _frame.Slice(checked((int)(address - HardStart)), length);
+
+    /// <summary>True once <see cref="Dispose"/> freed the native memory.</summary>
+    public bool IsDisposed => _context.IsDisposed;
 
     /// <summary>Frees the native memory.</summary>
     public void Dispose()
@@ -212,6 +245,7 @@ public sealed class PacketContext : IDisposable
     {
         // Socket filters may not write the packet (the kernel gives them no direct packet access at all); XDP and tc may.
         var access = ProgramType == BpfProgramType.SocketFilter ? MemoryAccess.Read : MemoryAccess.ReadWrite;
+        if (_external) return new MemoryRegion(HardStart, 0, access, "packet");
         if (FrameWideRegion) return new MemoryRegion(HardStart, (ulong)(_frame.Length - SharedInfoSize), access, "packet");
         // Metadata sits right in front of data, so one region covers both.
         return new MemoryRegion(DataMeta, DataEnd - DataMeta, access, "packet");

@@ -22,7 +22,18 @@ public sealed class PacketLayout
             .Select(f => new ContextPointerField(f.Name, f.Offset, PrivateOffset + 8 * (int)(f.Kind - ContextFieldKind.PacketData)))
             .ToArray();
         WritableFields = fields.Where(f => (f.Access & ContextAccess.Write) != 0).Select(f => (f.Name, f.Offset, f.Size)).ToArray();
+        var ranges = new List<(int Offset, int Size)>();
+        foreach (var (_, offset, size) in WritableFields.OrderBy(f => f.Offset))
+        {
+            if (ranges.Count > 0 && ranges[^1].Offset + ranges[^1].Size >= offset)
+                ranges[^1] = (ranges[^1].Offset, Math.Max(ranges[^1].Size, offset + size - ranges[^1].Offset));
+            else ranges.Add((offset, size));
+        }
+        WritableRanges = [.. ranges];
     }
+
+    /// <summary>The writable fields merged into contiguous byte ranges: all a program can change in its context.</summary>
+    internal (int Offset, int Size)[] WritableRanges { get; }
 
     /// <summary>The program type.</summary>
     public BpfProgramType Type { get; }

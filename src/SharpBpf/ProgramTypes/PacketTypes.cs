@@ -90,6 +90,20 @@ public readonly record struct PacketMetadata
 
     /// <summary>Initial <c>cb[0..4]</c> (up to five words).</summary>
     public ReadOnlyMemory<uint> ControlBlock { get; init; }
+
+    /// <summary>Field-by-field equality (the control block by identity of its memory, not its contents).</summary>
+    public bool Equals(PacketMetadata other) => SameAs(in other);
+
+    // By reference: packet contexts compare every packet's metadata with the last one's.
+    internal bool SameAs(in PacketMetadata other) =>
+        IfIndex == other.IfIndex && IngressIfIndex == other.IngressIfIndex && PacketType == other.PacketType && Mark == other.Mark
+        && Priority == other.Priority && QueueIndex == other.QueueIndex && Hash == other.Hash && Timestamp == other.Timestamp
+        && Protocol.GetValueOrDefault() == other.Protocol.GetValueOrDefault() && Protocol.HasValue == other.Protocol.HasValue
+        && VlanTci.GetValueOrDefault() == other.VlanTci.GetValueOrDefault() && VlanTci.HasValue == other.VlanTci.HasValue
+        && ControlBlock.Equals(other.ControlBlock);
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => HashCode.Combine(IfIndex, PacketType, Mark, Priority, QueueIndex, Hash, Timestamp, HashCode.Combine(IngressIfIndex, Protocol, VlanTci, ControlBlock));
 }
 
 /// <summary>A packet and its <see cref="PacketMetadata"/>, as one object (the metadata's members are repeated here for initialisers).</summary>

@@ -149,7 +149,16 @@ public sealed class RunContext
     public void AddRegion(MemoryRegion region)
     {
         if (_regionCount == _regions.Length) Array.Resize(ref _regions, _regions.Length * 2);
-        _regions[_regionCount++] = region;
+        StoreRegion(ref _regions[_regionCount], region);
+        _regionCount++;
+    }
+
+    // Storing a region (a struct holding a reference) costs a GC write barrier; the engine's stack and a session's
+    // packet region are usually what the slot already holds from the last run, so equal regions are not stored.
+    private static void StoreRegion(ref MemoryRegion slot, in MemoryRegion region)
+    {
+        if (slot.Start != region.Start || slot.Length != region.Length || slot.Access != region.Access || !ReferenceEquals(slot.Name, region.Name))
+            slot = region;
     }
 
     /// <summary>Number of regions currently accessible.</summary>
@@ -159,7 +168,7 @@ public sealed class RunContext
     public void ReplaceRegion(int index, MemoryRegion region)
     {
         if ((uint)index >= (uint)_regionCount) throw new ArgumentOutOfRangeException(nameof(index));
-        _regions[index] = region;
+        StoreRegion(ref _regions[index], region);
     }
 
     /// <summary>Removes the region at <paramref name="index"/>, keeping the others in order (engines drop the stack they own).</summary>
