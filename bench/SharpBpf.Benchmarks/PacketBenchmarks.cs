@@ -23,8 +23,10 @@ namespace SharpBpf.Benchmarks;
 /// <list type="bullet">
 /// <item><c>engine reused</c>: <see cref="BpfExecutable.Run(RunContext, ulong, ulong)"/> on frames prepared in advance with
 /// one run context set up once: the program plus the engine's entry and exit.</item>
-/// <item><c>RunVerdict</c>: <see cref="PacketProgram.RunVerdict(ReadOnlySpan{byte}, in PacketMetadata)"/>: the packet loaded
-/// into the thread's frame and context struct, the program run, r0 returned.</item>
+/// <item><c>runner verdict</c>: <see cref="PacketRunner.RunVerdict"/> on a runner made once: the packet loaded into the
+/// runner's context (socket filters: in place), the program run, r0 returned.</item>
+/// <item><c>RunVerdict</c>: <see cref="PacketProgram.RunVerdict(ReadOnlySpan{byte}, in PacketMetadata)"/>, the same through
+/// the calling thread's runner (a thread-local lookup per packet).</item>
 /// <item><c>hook verdict</c>: <see cref="PacketHook.RunVerdict"/>, as sock_example counts packets (lease + RunVerdict).</item>
 /// <item><c>pump verdict</c>: <see cref="PacketPump.RunVerdict"/> from a <see cref="PacketRecord"/> (metadata + verdict counting),
 /// what <c>sharpbpf attach</c> and <c>sharpbpf run --pcap</c> do.</item>
@@ -32,7 +34,7 @@ namespace SharpBpf.Benchmarks;
 /// the packet (what <c>--out</c> needs).</item>
 /// </list>
 /// Optional live figure on <c>lo</c> with <c>live</c> as argument (needs CAP_NET_RAW); <c>profile</c> runs only
-/// sock_example's RunVerdict for 10 s, for a sampling profiler.
+/// sock_example's RunVerdict for 10 s, for a sampling profiler; <c>parts</c> times the pieces of its per-packet cost.
 /// </summary>
 public static partial class PacketBenchmarks
 {
@@ -41,11 +43,12 @@ public static partial class PacketBenchmarks
     public static int Run(ReadOnlySpan<string> args)
     {
         int samples = 7;
-        bool live = false, profile = false;
+        bool live = false, profile = false, parts = false;
         foreach (var arg in args)
         {
             if (arg == "live") live = true;
             else if (arg == "profile") profile = true;
+            else if (arg == "parts") parts = true;
             else samples = int.Parse(arg, CultureInfo.InvariantCulture);
         }
         string root = RepositoryRoot();
@@ -63,9 +66,10 @@ public static partial class PacketBenchmarks
             var hook = new PacketHook("socket", BpfProgramType.SocketFilter);
             system.ProgAttach(system.RegisterAttachPoint(hook), load.Code);
             var packet = system.GetProgram(load.Code)!.Packet!;
-            if (profile)
+            if (profile || parts)
             {
-                Profile(packet, records);
+                if (parts) Parts(packet, records);
+                else Profile(packet, records);
                 return 0;
             }
             Measure("sock_example", packet, records, samples, hook);
@@ -124,6 +128,12 @@ public static partial class PacketBenchmarks
             }
         });
         // Packets are cycled with a wrapping index: a division per packet would be a measurable part of the figure.
+        using (var runner = program.CreateRunner())
+            Report(name, "runner verdict", engine, samples, count =>
+            {
+                for (int i = 0, k = 0; i < count; i++, k = k + 1 == records.Length ? 0 : k + 1)
+                    runner.RunVerdict(records[k].Span, metadata[k]);
+            });
         Report(name, "RunVerdict", engine, samples, count =>
         {
             for (int i = 0, k = 0; i < count; i++, k = k + 1 == records.Length ? 0 : k + 1)
@@ -135,7 +145,7 @@ public static partial class PacketBenchmarks
                 for (int i = 0, k = 0; i < count; i++, k = k + 1 == records.Length ? 0 : k + 1)
                     hook.RunVerdict(records[k].Span, metadata[k]);
             });
-        var pump = new PacketPump(program);
+        using var pump = new PacketPump(program);
         Report(name, "pump verdict", engine, samples, count =>
         {
             for (int i = 0, k = 0; i < count; i++, k = k + 1 == records.Length ? 0 : k + 1)
@@ -157,38 +167,6 @@ public static partial class PacketBenchmarks
     private static void Profile(PacketProgram program, PacketRecord[] records)
     {
         var metadata = records.Select(r => PacketPump.ToMetadata(r)).ToArray();
-        if (Environment.GetEnvironmentVariable("PARTS") is not null)
-        {
-            using var packet = new PacketContext(program.Layout, program.Headroom, program.FrameSize);
-            using var runner = program.CreateRunner();
-            var bytes = records.Select(r => r.Data.ToArray()).ToArray();
-            void Time(string what, Action<int> body)
-            {
-                body(1_000_000);
-                var sw = Stopwatch.StartNew();
-                body(10_000_000);
-                Console.WriteLine($"{what}: {sw.Elapsed.TotalNanoseconds / 10_000_000:F1} ns");
-            }
-            Time("loop + Span", n => { long x = 0; for (int i = 0, k = 0; i < n; i++, k = k + 1 == records.Length ? 0 : k + 1) x += records[k].Span.Length; GC.KeepAlive(x); });
-            var m0 = metadata[0];
-            Time("metadata Equals", n => { int x = 0; for (int i = 0, k = 0; i < n; i++, k = k + 1 == records.Length ? 0 : k + 1) x += m0.Equals(metadata[k]) ? 1 : 0; GC.KeepAlive(x); });
-            var ctxBytes = new byte[packet.Context.Length];
-            Time("context span + copy", n => { for (int i = 0; i < n; i++) ctxBytes.AsSpan().CopyTo(packet.Context); });
-            packet.Load(new byte[2000], m0);
-            Time("frame copy", n => { for (int i = 0, k = 0; i < n; i++, k = k + 1 == records.Length ? 0 : k + 1) bytes[k].AsSpan().CopyTo(packet.Packet); });
-            var engineContext = new RunContext(program.Executable.Helpers);
-            packet.AddRegionsTo(engineContext);
-            foreach (var map in program.Maps) map.AddRegionsTo(engineContext);
-            packet.Load(bytes[0], m0);
-            Time("engine only", n => { for (int i = 0; i < n; i++) { engineContext.BeginRun(engineContext.RegionCount); program.Executable.Run(engineContext, packet.ContextAddress); } });
-            var trivial = JitCompiler.Compile(Bytecode.FromInstructions([Insn.Mov64Imm(Bpf.REG_0, 0), Insn.ExitInsn()]), program.Executable.Helpers,
-                new JitOptions { MemoryMode = JitMemoryMode.Unchecked, UnsafeSkipBoundsChecks = true });
-            Time("engine, trivial program", n => { for (int i = 0; i < n; i++) { engineContext.BeginRun(engineContext.RegionCount); trivial.Run(engineContext, packet.ContextAddress); } });
-            Time("PacketContext.Load", n => { for (int i = 0, k = 0; i < n; i++, k = k + 1 == records.Length ? 0 : k + 1) packet.Load(bytes[k], metadata[k]); });
-            Time("runner.RunVerdict", n => { for (int i = 0, k = 0; i < n; i++, k = k + 1 == records.Length ? 0 : k + 1) runner.RunVerdict(bytes[k], metadata[k]); });
-            Time("program.RunVerdict", n => { for (int i = 0, k = 0; i < n; i++, k = k + 1 == records.Length ? 0 : k + 1) program.RunVerdict(bytes[k], metadata[k]); });
-            return;
-        }
         var clock = Stopwatch.StartNew();
         long packets = 0;
         while (clock.Elapsed.TotalSeconds < 10)
@@ -198,6 +176,44 @@ public static partial class PacketBenchmarks
             packets += 100_000;
         }
         Console.WriteLine($"profile: {packets / clock.Elapsed.TotalSeconds / 1e6:F2} M packets/s (wall)");
+    }
+
+    /// <summary>
+    /// <c>packets parts</c>: what sock_example's per-packet cost is made of on the JIT, each piece timed alone over
+    /// 10 M packets (wall clock): the context load, the engine with the program, the engine with a trivial program,
+    /// a runner, and the per-thread runner behind <see cref="PacketProgram.RunVerdict(ReadOnlySpan{byte}, in PacketMetadata)"/>.
+    /// </summary>
+    private static void Parts(PacketProgram program, PacketRecord[] records)
+    {
+        var metadata = records.Select(r => PacketPump.ToMetadata(r)).ToArray();
+        using var packet = new PacketContext(program.Layout, program.Headroom, program.FrameSize);
+        using var runner = program.CreateRunner();
+        var bytes = records.Select(r => r.Data.ToArray()).ToArray();
+        void Time(string what, Action<int> body)
+        {
+            body(1_000_000);
+            var sw = Stopwatch.StartNew();
+            body(10_000_000);
+            Console.WriteLine($"{what}: {sw.Elapsed.TotalNanoseconds / 10_000_000:F1} ns");
+        }
+        Time("loop + Span", n => { long x = 0; for (int i = 0, k = 0; i < n; i++, k = k + 1 == records.Length ? 0 : k + 1) x += records[k].Span.Length; GC.KeepAlive(x); });
+        var m0 = metadata[0];
+        Time("metadata Equals", n => { int x = 0; for (int i = 0, k = 0; i < n; i++, k = k + 1 == records.Length ? 0 : k + 1) x += m0.Equals(metadata[k]) ? 1 : 0; GC.KeepAlive(x); });
+        var ctxBytes = new byte[packet.Context.Length];
+        Time("context span + copy", n => { for (int i = 0; i < n; i++) ctxBytes.AsSpan().CopyTo(packet.Context); });
+        packet.Load(new byte[2000], m0);
+        Time("frame copy", n => { for (int i = 0, k = 0; i < n; i++, k = k + 1 == records.Length ? 0 : k + 1) bytes[k].AsSpan().CopyTo(packet.Packet); });
+        var engineContext = new RunContext(program.Executable.Helpers);
+        packet.AddRegionsTo(engineContext);
+        foreach (var map in program.Maps) map.AddRegionsTo(engineContext);
+        packet.Load(bytes[0], m0);
+        Time("engine only", n => { for (int i = 0; i < n; i++) { engineContext.BeginRun(engineContext.RegionCount); program.Executable.Run(engineContext, packet.ContextAddress); } });
+        var trivial = JitCompiler.Compile(Bytecode.FromInstructions([Insn.Mov64Imm(Bpf.REG_0, 0), Insn.ExitInsn()]), program.Executable.Helpers,
+            new JitOptions { MemoryMode = JitMemoryMode.Unchecked, UnsafeSkipBoundsChecks = true });
+        Time("engine, trivial program", n => { for (int i = 0; i < n; i++) { engineContext.BeginRun(engineContext.RegionCount); trivial.Run(engineContext, packet.ContextAddress); } });
+        Time("PacketContext.Load", n => { for (int i = 0, k = 0; i < n; i++, k = k + 1 == records.Length ? 0 : k + 1) packet.Load(bytes[k], metadata[k]); });
+        Time("runner.RunVerdict", n => { for (int i = 0, k = 0; i < n; i++, k = k + 1 == records.Length ? 0 : k + 1) runner.RunVerdict(bytes[k], metadata[k]); });
+        Time("program.RunVerdict", n => { for (int i = 0, k = 0; i < n; i++, k = k + 1 == records.Length ? 0 : k + 1) program.RunVerdict(bytes[k], metadata[k]); });
     }
 
     private static void Live(int samples)
@@ -216,7 +232,7 @@ public static partial class PacketBenchmarks
         using var system = new BpfSystem { Engine = EngineChoice.Jit };
         int mapFd = system.MapCreate(new MapDefinition { Name = "my_map", Type = MapType.Array, KeySize = 4, ValueSize = 8, MaxEntries = 256 });
         var load = system.ProgLoad(new ProgLoadAttributes { Type = BpfProgramType.SocketFilter, Instructions = SockExample(mapFd), Name = "sock_example" });
-        var pump = new PacketPump(system.GetProgram(load.Code)!.Packet!);
+        using var pump = new PacketPump(system.GetProgram(load.Code)!.Packet!);
         // Flood lo with UDP from another thread; the figure is what one reading core processes (receive + program).
         using var stop = new CancellationTokenSource();
         var flood = Task.Run(() =>
@@ -238,7 +254,11 @@ public static partial class PacketBenchmarks
 
     private static void Report(string name, string layer, string engine, int samples, Action<int> body)
     {
-        body(PacketsPerSample / 4); // warm-up (tiered JIT)
+        // Warm-up long enough for tiered compilation to promote the hot methods (its background compiles lag on a
+        // busy machine), else the first layers measured run partly unoptimised code.
+        var warmup = Stopwatch.StartNew();
+        do body(PacketsPerSample / 4);
+        while (warmup.ElapsedMilliseconds < 1500);
         var cpu = new double[samples];
         var wall = new double[samples];
         for (int s = 0; s < samples; s++)

@@ -38,7 +38,7 @@ internal static class AttachCommand
             if (parse.GetValue(duration) is double seconds && !(seconds > 0)) throw new CliUsageException("--duration must be more than 0");
             using var loaded = ObjectInput.Load(path, ProgramInput.ReadFile(path));
             var chosen = PacketCli.Choose(loaded, path, parse.GetValue(section), parse.GetValue(programName));
-            var pump = new PacketPump(PacketCli.Create(chosen, parse.GetValue(engine)!, console));
+            using var pump = new PacketPump(PacketCli.Create(chosen, parse.GetValue(engine)!, console));
             using var capture = LiveCapture.Open(parse.GetValue(iface)!);
             using var stop = new CancellationTokenSource();
             if (parse.GetValue(duration) is double limit) stop.CancelAfter(TimeSpan.FromSeconds(limit));

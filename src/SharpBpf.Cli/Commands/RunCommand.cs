@@ -130,7 +130,7 @@ internal static class RunCommand
     /// </summary>
     private static int RunCapture(CliConsole console, LoadedObject obj, ProgramTypes.PacketProgram program, string capturePath, string? outPath, bool json)
     {
-        var pump = new PacketPump(program);
+        using var pump = new PacketPump(program);
         using var reader = CaptureFile.Open(capturePath);
         PcapWriter? writer = null;
         BpfCaptureException? corrupt = null;

@@ -5,9 +5,10 @@ namespace SharpBpf.Attach;
 /// <summary>
 /// Runs a packet program (socket filter, XDP, tc) on captured packets, one <see cref="PacketRecord"/> at a time,
 /// the way the kernel runs it on each packet of an interface, and counts the verdicts by name
-/// (<see cref="VerdictName(BpfProgramType, ulong, int)"/>). Not thread-safe: one pump per packet source.
+/// (<see cref="VerdictName(BpfProgramType, ulong, int)"/>). Not thread-safe: one pump per packet source. It runs
+/// the program through a <see cref="PacketRunner"/> of its own, freed by <see cref="Dispose"/>.
 /// </summary>
-public sealed class PacketPump
+public sealed class PacketPump : IDisposable
 {
     // Counts by verdict: the named verdicts (socket filter kept/truncated/dropped, XDP and tc actions) in an array
     // indexed like s_xdpNames/s_tcNames/s_socketNames, others by name; names listed in first-seen order.
@@ -22,7 +23,17 @@ public sealed class PacketPump
         ArgumentNullException.ThrowIfNull(program);
         Program = program;
         _runner = program.CreateRunner();
+        _type = program.Type;
+        _names = NamesOf(_type);
     }
+
+    private readonly BpfProgramType _type;
+    private readonly string[] _names;
+    // The metadata of the last record and what it was derived from (ToMetadata reads nothing else, except for raw IP).
+    private PacketMetadata _lastMetadata;
+    private int _lastInterface = -1;
+    private PacketType _lastPacketType;
+    private LinkType _lastLinkType;
 
     /// <summary>The program run on every packet.</summary>
     public PacketProgram Program { get; }
@@ -62,7 +73,13 @@ public sealed class PacketPump
     /// <exception cref="Runtime.BpfRuntimeException">The program faulted (the packet is not counted).</exception>
     public ulong RunVerdict(in PacketRecord record)
     {
-        ulong r0 = _runner.RunVerdict(record.Span, ToMetadata(record));
+        // Consecutive packets of one source usually share their metadata: it is derived again only when it may differ.
+        if (record.InterfaceIndex != _lastInterface || record.PacketType != _lastPacketType || record.LinkType != _lastLinkType || record.LinkType == LinkType.Raw)
+        {
+            _lastMetadata = ToMetadata(record);
+            (_lastInterface, _lastPacketType, _lastLinkType) = (record.InterfaceIndex, record.PacketType, record.LinkType);
+        }
+        ulong r0 = _runner.RunVerdict(record.Span, _lastMetadata);
         Count(r0, record.CapturedLength);
         return r0;
     }
@@ -70,8 +87,8 @@ public sealed class PacketPump
     private void Count(ulong r0, int packetLength)
     {
         Packets++;
-        var names = NamesOf(Program.Type);
-        int index = NamedIndex(Program.Type, r0, packetLength);
+        var names = _names;
+        int index = NamedIndex(_type, r0, packetLength);
         if ((uint)index < (uint)names.Length)
         {
             if (_namedCounts[index]++ == 0) _order.Add(names[index]);
@@ -164,4 +181,7 @@ public sealed class PacketPump
             _ => result.TcAction is TcAction.Ok or TcAction.Unspecified,
         };
     }
+
+    /// <summary>Frees the runner's native frame and context.</summary>
+    public void Dispose() => _runner.Dispose();
 }

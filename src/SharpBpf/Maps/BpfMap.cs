@@ -145,7 +145,7 @@ public abstract class BpfMap : IDisposable
         if (regions.Length == 0) return;
         var present = context.Regions;
         // Where this map's first region was last seen in this context: checked before the scan, so the lookups of a
-        // program that keeps one context (a packet session) find their map at once.
+        // program that keeps one context (a packet runner) find their map at once.
         int hint = context.MapRegionHint;
         if (ReferenceEquals(context.MapRegionHintOwner, this) && (uint)hint < (uint)present.Length && IsFirstRegion(present[hint], regions)) return;
         // Newest first: a map's regions are usually among the last added.

@@ -255,6 +255,13 @@ public sealed class PacketContext : IDisposable
 
     private void WritePointers(Span<byte> span)
     {
+        if (Layout.IsSkb)
+        {
+            BinaryPrimitives.WriteUInt32LittleEndian(span[PacketLayout.SkBuff.Len..], (uint)Length);
+            BinaryPrimitives.WriteUInt32LittleEndian(span[PacketLayout.SkBuff.WireLen..], (uint)Length);
+        }
+        // A packet run in place is a socket filter's, which has no direct packet access: no pointer to give it.
+        if (_external) return;
         BinaryPrimitives.WriteUInt64LittleEndian(span[Layout.PrivateOffset..], Data);
         BinaryPrimitives.WriteUInt64LittleEndian(span[(Layout.PrivateOffset + 8)..], DataEnd);
         BinaryPrimitives.WriteUInt64LittleEndian(span[(Layout.PrivateOffset + 16)..], DataMeta);
@@ -262,11 +269,6 @@ public sealed class PacketContext : IDisposable
         BinaryPrimitives.WriteUInt32LittleEndian(span[Layout.DataOffset..], (uint)Data);
         BinaryPrimitives.WriteUInt32LittleEndian(span[Layout.DataEndOffset..], (uint)DataEnd);
         BinaryPrimitives.WriteUInt32LittleEndian(span[Layout.DataMetaOffset..], (uint)DataMeta);
-        if (Layout.IsSkb)
-        {
-            BinaryPrimitives.WriteUInt32LittleEndian(span[PacketLayout.SkBuff.Len..], (uint)Length);
-            BinaryPrimitives.WriteUInt32LittleEndian(span[PacketLayout.SkBuff.WireLen..], (uint)Length);
-        }
     }
 
     private void FillMetadata(Span<byte> context, in PacketMetadata input)

@@ -19,6 +19,7 @@ public sealed unsafe class PacketRunner : IDisposable
     private readonly int _regionCount;
     // Socket filters may only read their packet, so it is run in place (pinned) rather than copied into the frame.
     private readonly bool _inPlace;
+    private bool _disposed;
 
     internal PacketRunner(PacketProgram program)
     {
@@ -81,9 +82,14 @@ public sealed unsafe class PacketRunner : IDisposable
 
     private void Begin()
     {
-        if (InUse) throw new InvalidOperationException("this packet runner is already running a packet; a run nested in a run needs a runner of its own");
-        ObjectDisposedException.ThrowIf(_packet.IsDisposed, this);
+        if (InUse | _disposed) ThrowNotReady();
         InUse = true;
+    }
+
+    private void ThrowNotReady()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        throw new InvalidOperationException("this packet runner is already running a packet; a run nested in a run needs a runner of its own");
     }
 
     private ulong Execute(ReadOnlySpan<byte> data, in PacketMetadata metadata, ulong pinnedAddress)
@@ -120,5 +126,9 @@ public sealed unsafe class PacketRunner : IDisposable
     }
 
     /// <summary>Frees the frame and context struct.</summary>
-    public void Dispose() => _packet.Dispose();
+    public void Dispose()
+    {
+        _disposed = true;
+        _packet.Dispose();
+    }
 }

@@ -117,7 +117,7 @@ public sealed class RunContext
     }
 
     /// <summary>
-    /// Starts another run on a context kept between runs (a packet session): forgets the requests and counters of
+    /// Starts another run on a context kept between runs (a packet runner): forgets the requests and counters of
     /// the last run and any region added after the first <paramref name="regionCount"/>, keeps the rest, the packet
     /// and <see cref="State"/>.
     /// </summary>
@@ -153,7 +153,7 @@ public sealed class RunContext
         _regionCount++;
     }
 
-    // Storing a region (a struct holding a reference) costs a GC write barrier; the engine's stack and a session's
+    // Storing a region (a struct holding a reference) costs a GC write barrier; the engine's stack and a packet runner's
     // packet region are usually what the slot already holds from the last run, so equal regions are not stored.
     private static void StoreRegion(ref MemoryRegion slot, in MemoryRegion region)
     {

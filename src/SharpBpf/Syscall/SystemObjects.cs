@@ -47,8 +47,10 @@ internal sealed class SystemProgram : AttachedProgram, ISystemObject
     private readonly Lock _lock = new();
     private readonly SystemMap[] _maps;
     private int _refs;
-    private int _runs;
-    private bool _released;
+    // Runs in progress (low bits) and two flags, changed by atomic operations so a run enters and leaves without a
+    // lock: no reference is left (no new run may start), and the maps were released (the last run has finished).
+    private int _state;
+    private const int NoReferences = 1 << 30, Released = 1 << 29, RunMask = Released - 1;
     private long _runCount;
     private long _runTimeNs;
 
@@ -76,29 +78,29 @@ internal sealed class SystemProgram : AttachedProgram, ISystemObject
     {
         lock (_lock)
         {
-            _refs--;
-            ReleaseIfUnused();
+            if (--_refs > 0) return;
+            int state = _state, seen;
+            while ((seen = Interlocked.CompareExchange(ref _state, state | NoReferences, state)) != state) state = seen;
+            if ((state & RunMask) == 0) ReleaseMaps(state | NoReferences);
         }
     }
 
     public override bool TryEnter()
     {
-        lock (_lock)
+        int state = Volatile.Read(ref _state), seen;
+        while (true)
         {
-            if (_released) return false;
-            _runs++;
-            return true;
+            if ((state & NoReferences) != 0) return false;
+            if ((seen = Interlocked.CompareExchange(ref _state, state + 1, state)) == state) return true;
+            state = seen;
         }
     }
 
     public override void Exit()
     {
         Interlocked.Increment(ref _runCount);
-        lock (_lock)
-        {
-            _runs--;
-            ReleaseIfUnused();
-        }
+        int state = Interlocked.Decrement(ref _state);
+        if ((state & RunMask) == 0 && (state & NoReferences) != 0) ReleaseMaps(state);
     }
 
     public void AddRunStatistics(long extraRuns, long nanoseconds)
@@ -109,10 +111,10 @@ internal sealed class SystemProgram : AttachedProgram, ISystemObject
 
     protected internal override void OnDetached(IBpfAttachPoint point) => Release();
 
-    private void ReleaseIfUnused()
+    // The last of the references and the runs is gone: whichever saw it first releases the maps, once.
+    private void ReleaseMaps(int state)
     {
-        if (_refs > 0 || _runs > 0 || _released) return;
-        _released = true;
+        if ((state & Released) != 0 || Interlocked.CompareExchange(ref _state, state | Released, state) != state) return;
         foreach (var map in _maps) map.Release();
     }
 }

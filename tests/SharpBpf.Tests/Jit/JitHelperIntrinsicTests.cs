@@ -61,6 +61,41 @@ public class JitHelperIntrinsicTests
         Assert.Equal(10ul, map.Lookup<uint, ulong>(3));
     }
 
+    [Theory]
+    [InlineData(0u, 0ul)]
+    [InlineData(7u, 7ul)]
+    [InlineData(8u, 99ul)]          // one past the last element: no value
+    [InlineData(0xffff_ffffu, 99ul)]
+    public void Known_array_lookups_compiled_inline_find_the_helpers_values(uint key, ulong expected)
+    {
+        using var map = BpfMap.Create(new MapDefinition { Name = "squares", Type = MapType.Array, KeySize = 4, ValueSize = 8, MaxEntries = 8 });
+        for (uint i = 0; i < 8; i++) map.Update(i, (ulong)i);
+        // r0 = lookup(map, &key) ? *(u64 *)r0 : 99, with the map's handle put in r1 right before the call (known map).
+        var code = Bytecode.FromInstructions(
+        [
+            Insn.StMem(Bpf.W, Bpf.REG_10, -4, (int)key),
+            Insn.Mov64Reg(Bpf.REG_2, Bpf.REG_10),
+            Insn.Alu64Imm(Bpf.ADD, Bpf.REG_2, -4),
+            .. Insn.LdImm64(Bpf.REG_1, map.Handle),
+            Insn.EmitCall(HelperIds.MapLookupElem),
+            Insn.JmpImm(Bpf.JEQ, Bpf.REG_0, 0, 2),
+            Insn.LdxMem(Bpf.DW, Bpf.REG_0, Bpf.REG_0, 0),
+            Insn.ExitInsn(),
+            Insn.Mov64Imm(Bpf.REG_0, 99),
+            Insn.ExitInsn(),
+        ]);
+        var helpers = StandardHelpers.Register(new HelperTable());
+        var log = new List<RecordedIl>();
+        var inline = JitCompiler.Compile(code, helpers, Options(true, JitMemoryMode.Unchecked, log));
+        // The inline form multiplies by the slot size and adds the values' address; the helper path has no such constant.
+        Assert.Contains(log, il => il.OpCode == OpCodes.Ldc_I8 && il.Operand is long address && (ulong)address == ((ArrayMap)map).ValuesAddress);
+        var viaHelper = JitCompiler.Compile(code, helpers, Options(false, JitMemoryMode.Checked, []));
+        Assert.Equal(expected, inline.Run([]));
+        var run = viaHelper.RentContext();
+        map.AddRegionsTo(run);
+        Assert.Equal(expected, viaHelper.Run(run, 0));
+    }
+
     [Fact]
     public void A_replaced_lookup_helper_is_called_even_for_verified_code()
     {

@@ -13,10 +13,10 @@ using SharpBpf.Syscall;
 namespace SharpBpf.Tests.ProgramTypes;
 
 /// <summary>
-/// The per-thread packet sessions behind <see cref="PacketProgram.Run"/> and <see cref="PacketProgram.RunVerdict(ReadOnlySpan{byte}, in PacketMetadata)"/>:
-/// one frame and context struct reused for every packet must behave like a fresh one each time.
+/// Packet runners (one per thread behind <see cref="PacketProgram.Run"/> and <see cref="PacketProgram.RunVerdict(ReadOnlySpan{byte}, in PacketMetadata)"/>,
+/// and made by <see cref="PacketProgram.CreateRunner"/>): one frame and context struct reused for every packet must behave like a fresh one each time.
 /// </summary>
-public class PacketSessionTests
+public class PacketRunnerTests
 {
     private static readonly string s_capture = Path.Combine(Directory.GetParent(Elf.Fixtures.Directory)!.Parent!.FullName,
         "examples", "sock_example", "capture", "loopback.pcap");
@@ -250,8 +250,8 @@ public class PacketSessionTests
         var records = CaptureRecords();
         using var obj = LoadedObject.LoadFile(Packets.FixturePath("xdp_counter"));
         var program = obj.Programs.Single(p => p.Type == BpfProgramType.Xdp).CreatePacketProgram();
-        var fast = new PacketPump(program);
-        var full = new PacketPump(program);
+        using var fast = new PacketPump(program);
+        using var full = new PacketPump(program);
         foreach (var record in records)
         {
             Assert.Equal(full.Run(record).ReturnValue, fast.RunVerdict(record));
@@ -285,5 +285,56 @@ public class PacketSessionTests
         var second = Packets.Assemble(BpfProgramType.SocketFilter, "r0 = 3\nexit", EngineChoice.Jit);
         hook.Attach(new AttachedProgram(second.Executable, BpfProgramType.SocketFilter, [], "three") { Packet = second });
         Assert.Equal(3ul, hook.RunVerdict(s_udp, new PacketMetadata()));
+    }
+
+    [Fact]
+    public void A_runner_refuses_a_nested_run_and_runs_after_a_fault_or_not_at_all_after_disposal()
+    {
+        const int NestedRunHelper = 0x7001;
+        PacketRunner? runner = null;
+        Exception? nested = null;
+        var helpers = PacketProgram.DefaultHelpers().Register(NestedRunHelper, "run_nested", (_, _, _, _, _, _) =>
+        {
+            nested = Record.Exception(() => runner!.RunVerdict(s_udp, new PacketMetadata()));
+            return 0;
+        });
+        var program = PacketProgram.Create(BpfProgramType.Xdp,
+            Assembler.Assemble($"call {NestedRunHelper}\nr0 = 2\nexit", AsmSyntax.Llvm), helpers, EngineChoice.Jit);
+        runner = program.CreateRunner();
+        Assert.Equal(2ul, runner.RunVerdict(s_udp, new PacketMetadata()));
+        Assert.IsType<InvalidOperationException>(nested);
+        Assert.Equal(2ul, runner.Run(new PacketInput(s_udp)).ReturnValue);
+        runner.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => runner.RunVerdict(s_udp, new PacketMetadata()));
+    }
+
+    [Theory]
+    [MemberData(nameof(Packets.Engines), MemberType = typeof(Packets))]
+    public void Socket_filters_read_their_packet_in_place_through_ld_abs_and_skb_load_bytes(EngineChoice engine)
+    {
+        // r0 = (IP protocol byte via LD_ABS) * 256 + (the same byte via skb_load_bytes).
+        var program = Packets.Assemble(BpfProgramType.SocketFilter, """
+            r6 = r1
+            r0 = *(u8 *)skb[23]
+            r7 = r0
+            r1 = r6
+            r2 = 23
+            r3 = r10
+            r3 += -8
+            r4 = 1
+            call 26
+            r0 = *(u8 *)(r10 - 8)
+            r7 <<= 8
+            r0 += r7
+            exit
+            """, engine);
+        var udp = Packets.Ipv4(Packets.Udp, 0x0a000001, 0x0a000002, 1, 2);
+        var tcp = Packets.Ipv4(Packets.Tcp, 0x0a000001, 0x0a000002, 1, 2);
+        using var runner = program.CreateRunner();
+        Assert.Equal((ulong)(17 * 256 + 17), runner.RunVerdict(udp, new PacketMetadata()));
+        Assert.Equal((ulong)(6 * 256 + 6), runner.RunVerdict(tcp, new PacketMetadata()));
+        // Run copies the packet while it is pinned; r0 = 1542 keeps all of a 54-byte TCP packet.
+        var result = runner.Run(new PacketInput(tcp));
+        Assert.Equal(tcp, result.Packet);
     }
 }
