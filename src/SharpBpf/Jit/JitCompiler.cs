@@ -69,8 +69,14 @@ public static class JitCompiler
         // Unchecked code reaches its stack without regions, so only helpers given stack pointers need the stack
         // registered; with no helper called through a delegate (lookups compiled inline or direct) none is.
         bool stackIsPrivate = layout.StackIsPrivate || (!cx.Checked && !cx.CallsHelperDelegates && layout.CallbackEntries.Count == 0);
+        // What a run zeroes of the stack so no stale host bytes can be read: the bytes the layout sees the program
+        // reach, else the verifier's stack depth when one function uses the frame, else all of it.
+        int zeroedBytes = layout.FrameBytesTouched >= 0 ? layout.FrameBytesTouched
+            : options.Verified && options.VerifiedStackDepth >= 0 && !layout.HasLocalCalls && layout.CallbackEntries.Count == 0
+                ? Math.Min(cx.StackSize, (options.VerifiedStackDepth + 7) & ~7)
+                : cx.StackSize;
         return new JitExecutable(code, helpers, execution, entry, runtime, cx.StackSize,
-            cx.FunctionMethods.Length + cx.RegionMethods.Length, options, callbacks, layout, stackIsPrivate);
+            cx.FunctionMethods.Length + cx.RegionMethods.Length, options, callbacks, stackIsPrivate, zeroedBytes);
     }
 
     /// <summary>Compiles <paramref name="code"/>, or says why it cannot.</summary>

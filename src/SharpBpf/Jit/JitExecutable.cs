@@ -22,13 +22,13 @@ public sealed class JitExecutable : BpfExecutable
     [ThreadStatic] private static int t_callbackDepth;
 
     internal JitExecutable(Bytecode code, HelperTable helpers, ExecutionOptions options, JitFunction entry, JitRuntime runtime,
-        int stackSize, int methodCount, JitOptions jitOptions, JitFunction?[] callbacks, ProgramLayout layout, bool stackIsPrivate)
+        int stackSize, int methodCount, JitOptions jitOptions, JitFunction?[] callbacks, bool stackIsPrivate, int zeroedBytes)
         : base(code, helpers, options)
     {
         // Private: no region for the stack (what may still reach it is zeroed in full, FrameBytesTouched = -1).
         _stackIsPrivate = stackIsPrivate;
         _checked = jitOptions.MemoryMode == JitMemoryMode.Checked;
-        _zeroedBytes = layout.FrameBytesTouched < 0 ? stackSize : layout.FrameBytesTouched;
+        _zeroedBytes = zeroedBytes;
         _entry = entry;
         _runtime = runtime;
         _stackSize = stackSize;
@@ -70,7 +70,7 @@ public sealed class JitExecutable : BpfExecutable
         ulong stackBase = (ulong)stack;
         ulong top = stackBase + (ulong)_stackSize;
         // Zeroed explicitly (locals init is skipped), so a program never reads stale host data from its stack: only
-        // the bytes it can reach, when the layout knows them.
+        // the bytes it can reach, when the layout or the verifier knows them.
         if (_zeroedBytes != 0) new Span<byte>(stack + _stackSize - _zeroedBytes, _zeroedBytes).Clear();
         // Only checked code reads the bounds (the call-site word after them is written by the compiled code).
         if (_checked) JitRuntime.FillBounds(context, stackBase, (ulong)_stackSize, bounds);
@@ -82,8 +82,15 @@ public sealed class JitExecutable : BpfExecutable
         }
         if (_stackIsPrivate && _invoker is null)
         {
-            ulong r0 = EnterLocatingHelperFaults(context, r1, r2, top, stackBase, bounds);
-            return context.StopRequested ? context.StopValue : r0;
+            try
+            {
+                ulong r0 = _entry(context, r1, r2, 0, 0, 0, top, stackBase, 1, (nint)bounds);
+                return context.StopRequested ? context.StopValue : r0;
+            }
+            catch (Exception e) when (_runtime.LocateHelperFault(e, (nint)bounds) is { } located)
+            {
+                throw located;
+            }
         }
 
         // Reference stores cost a GC write barrier each: only programs with callbacks swap the invoker.
@@ -104,20 +111,6 @@ public sealed class JitExecutable : BpfExecutable
         {
             if (stackRegion < context.RegionCount) context.RemoveRegionAt(stackRegion);
             if (_invoker is not null) context.CallbackInvoker = previousInvoker;
-        }
-    }
-
-    // Out of line, so the handler (and what it keeps alive) stays off the path of programs without helper calls.
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
-    private unsafe ulong EnterLocatingHelperFaults(RunContext context, ulong r1, ulong r2, ulong top, ulong stackBase, ulong* bounds)
-    {
-        try
-        {
-            return _entry(context, r1, r2, 0, 0, 0, top, stackBase, 1, (nint)bounds);
-        }
-        catch (Exception e) when (_runtime.LocateHelperFault(e, (nint)bounds) is { } located)
-        {
-            throw located;
         }
     }
 

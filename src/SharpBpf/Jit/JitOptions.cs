@@ -58,6 +58,12 @@ public sealed record JitOptions
     /// </summary>
     internal bool Verified { get; init; }
 
+    /// <summary>
+    /// With <see cref="Verified"/>: the bytes below the frame pointer the verifier found the main function touching
+    /// (its stack depth), so a run zeroes only those; -1 when unknown.
+    /// </summary>
+    internal int VerifiedStackDepth { get; init; } = -1;
+
     /// <summary>Test hook: when set, every emitted IL instruction is appended here.</summary>
     internal List<RecordedIl>? IlLog { get; init; }
 }

@@ -115,7 +115,7 @@ public sealed class LoadedObject : IDisposable
         var result = BpfVerifier.Verify(input, Options.Verifier);
         if (!result.Accepted)
             throw new BpfVerifierException(result.Error! with { Reason = $"program '{source.Name}' ({source.SectionName}): {result.Error!.Reason}" }, result.Log);
-        program.MarkVerified();
+        program.MarkVerified(result.StackDepth);
     }
 
     private void CreateMaps()

@@ -61,7 +61,14 @@ public sealed class LoadedProgram
     /// <summary>True once the verifier has accepted the program (loading verifies unless told not to).</summary>
     public bool IsVerified { get; private set; }
 
-    internal void MarkVerified() => IsVerified = true;
+    // The verifier's stack depth of the main function (what unchecked runs zero), -1 unknown.
+    private int _verifiedStackDepth = -1;
+
+    internal void MarkVerified(int stackDepth)
+    {
+        IsVerified = true;
+        _verifiedStackDepth = stackDepth;
+    }
 
     /// <summary>
     /// Builds an executable with the object's helpers, its maps' memory and source-annotated faults.
@@ -111,7 +118,8 @@ public sealed class LoadedProgram
 
         // Verification is the justification the JIT otherwise demands through UnsafeSkipBoundsChecks; it holds for
         // a context of the type's size, so shorter memory must run on a bounds-checked build.
-        var selected = RuntimeSelector.Select(code, Object.Helpers, engine, options with { UnsafeSkipBoundsChecks = true, Verified = true });
+        var selected = RuntimeSelector.Select(code, Object.Helpers, engine,
+            options with { UnsafeSkipBoundsChecks = true, Verified = true, VerifiedStackDepth = _verifiedStackDepth });
         if (selected.Executable is JitExecutable { JitOptions.MemoryMode: JitMemoryMode.Unchecked } fast)
         {
             var checkedOptions = options with { MemoryMode = JitMemoryMode.Checked };

@@ -154,6 +154,14 @@ public sealed class PacketContext : IDisposable
         UpdateRun();
     }
 
+    /// <summary>After a run on a packet in the caller's memory: the context holds an empty packet in its own frame.</summary>
+    internal void ForgetExternalPacket()
+    {
+        // The run context's legacy packet is left as it is: only a run reads it, after the next Load set it.
+        _external = false;
+        Data = DataMeta = DataEnd = HardStart + (ulong)_headroom;
+    }
+
     private void Grow(int frame)
     {
         var larger = new NativeBlock(frame);

@@ -56,7 +56,7 @@ public sealed unsafe class PacketRunner : IDisposable
         }
         finally
         {
-            InUse = false;
+            End();
         }
     }
 
@@ -76,8 +76,15 @@ public sealed unsafe class PacketRunner : IDisposable
         }
         finally
         {
-            InUse = false;
+            End();
         }
+    }
+
+    // A packet run in place is unpinned once the run is over: the context must not keep pointing at it.
+    private void End()
+    {
+        if (_inPlace) _packet.ForgetExternalPacket();
+        InUse = false;
     }
 
     private void Begin()

@@ -100,7 +100,7 @@ public readonly record struct PacketMetadata
         && Priority == other.Priority && QueueIndex == other.QueueIndex && Hash == other.Hash && Timestamp == other.Timestamp
         && Protocol.GetValueOrDefault() == other.Protocol.GetValueOrDefault() && Protocol.HasValue == other.Protocol.HasValue
         && VlanTci.GetValueOrDefault() == other.VlanTci.GetValueOrDefault() && VlanTci.HasValue == other.VlanTci.HasValue
-        && ControlBlock.Equals(other.ControlBlock);
+        && ControlBlock.Length == other.ControlBlock.Length && (ControlBlock.IsEmpty || ControlBlock.Equals(other.ControlBlock));
 
     /// <inheritdoc/>
     public override int GetHashCode() => HashCode.Combine(IfIndex, PacketType, Mark, Priority, QueueIndex, Hash, Timestamp, HashCode.Combine(IngressIfIndex, Protocol, VlanTci, ControlBlock));

@@ -61,7 +61,11 @@ public delegate int BpfSecurityHook(BpfCommand command, object? attributes);
 /// <param name="Accepted">True when the program may load.</param>
 /// <param name="Log">The verifier log (empty when none).</param>
 /// <param name="Errno">The error to return on rejection (negative; typically -EACCES or -EINVAL).</param>
-public sealed record VerificationOutcome(bool Accepted, string Log, int Errno = -Maps.Errno.EACCES);
+/// <param name="StackDepth">
+/// For an accepted program, the bytes below the frame pointer its main function can touch (what the engine must
+/// zero per run); -1 when the verifier does not say, and the whole frame is zeroed.
+/// </param>
+public sealed record VerificationOutcome(bool Accepted, string Log, int Errno = -Maps.Errno.EACCES, int StackDepth = -1);
 
 /// <summary>What a verifier needs to check a program at <c>BPF_PROG_LOAD</c>.</summary>
 /// <param name="Code">The program with map references resolved to live maps (<c>lddw</c> src 0 holding map handles or value addresses).</param>

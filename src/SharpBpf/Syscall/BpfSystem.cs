@@ -200,6 +200,7 @@ public sealed class BpfSystem : IDisposable
             return Failed(wrongKind ? -Errno.EINVAL : e.Errno, e.Message);
         }
 
+        int stackDepth = -1;
         if (Verifier is { } verifier)
         {
             var indexed = original.Instructions.ToArray();
@@ -209,6 +210,7 @@ public sealed class BpfSystem : IDisposable
             var outcome = verifier.Verify(new VerificationRequest(code, original, Bytecode.FromInstructions(indexed), attributes.Type, used.Select(m => m.Map).ToArray(), Helpers, attributes.LogLevel));
             if (outcome.Log.Length > 0) log.Append(outcome.Log);
             if (!outcome.Accepted) return Failed(outcome.Errno < 0 ? outcome.Errno : -Errno.EACCES, "verifier rejected the program");
+            stackDepth = outcome.StackDepth;
         }
 
         BpfExecutable executable;
@@ -220,7 +222,7 @@ public sealed class BpfSystem : IDisposable
             // A verified packet program runs on a context SharpBpf builds at the size the verifier assumed, so the
             // JIT may drop its per-access checks, as the kernel's does; other types run on caller-given memory.
             var jitOptions = JitOptions ?? (Verifier is not null && isPacket
-                ? new JitOptions { MemoryMode = JitMemoryMode.Unchecked, UnsafeSkipBoundsChecks = true, Verified = true }
+                ? new JitOptions { MemoryMode = JitMemoryMode.Unchecked, UnsafeSkipBoundsChecks = true, Verified = true, VerifiedStackDepth = stackDepth }
                 : null);
             executable = RuntimeSelector.Select(prepared, Helpers, Engine, jitOptions).Executable;
             if (PacketProgram.Supports(attributes.Type)) packet = new PacketProgram(attributes.Type, executable, used.Select(m => m.Map));

@@ -21,6 +21,6 @@ public sealed class KernelVerifier : IProgramVerifier
         var input = new VerifierInput(request.IndexedCode, request.Type, request.Maps.Select(map => map.Definition).ToArray(), request.Helpers);
         var result = BpfVerifier.Verify(input, Options with { LogLevel = (int)Math.Max(request.LogLevel, (uint)Options.LogLevel) });
         string log = result.Accepted ? result.Log : $"{result.Log}{(result.Log.EndsWith('\n') || result.Log.Length == 0 ? "" : "\n")}{result.Error}\n";
-        return new VerificationOutcome(result.Accepted, log);
+        return new VerificationOutcome(result.Accepted, log, StackDepth: result.Accepted ? result.StackDepth : -1);
     }
 }

@@ -132,6 +132,12 @@ public sealed class VerificationResult
     /// <summary>States stored at prune points.</summary>
     public int StatesExplored { get; init; }
 
+    /// <summary>
+    /// Bytes below the frame pointer the main function can touch on any path, its own accesses and helpers' (the
+    /// kernel's <c>stack_depth</c>); 0 when rejected. Engines need to zero no more of its stack.
+    /// </summary>
+    public int StackDepth { get; init; }
+
     /// <summary>Throws <see cref="BpfVerifierException"/> when the program was rejected.</summary>
     public void ThrowIfRejected()
     {

@@ -61,7 +61,7 @@ internal sealed partial class VerifierEngine
             Explore();
             _cfg.CheckStackDepth(_stackDepth);
         if (_options.LogLevel >= 1) AppendStatistics();
-            return new VerificationResult { Accepted = true, Log = _log.ToString(), ProcessedInstructions = _processed, StatesExplored = _statesStored };
+            return new VerificationResult { Accepted = true, Log = _log.ToString(), ProcessedInstructions = _processed, StatesExplored = _statesStored, StackDepth = _stackDepth[0] };
         }
         catch (Exception e) when (e is not VerifyFailure && e is not OutOfMemoryException)
         {

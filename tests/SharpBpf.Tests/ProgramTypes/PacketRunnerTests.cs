@@ -9,6 +9,7 @@ using SharpBpf.Maps;
 using SharpBpf.ProgramTypes;
 using SharpBpf.Runtime;
 using SharpBpf.Syscall;
+using SharpBpf.Verifier;
 
 namespace SharpBpf.Tests.ProgramTypes;
 
@@ -336,5 +337,27 @@ public class PacketRunnerTests
         // Run copies the packet while it is pinned; r0 = 1542 keeps all of a 54-byte TCP packet.
         var result = runner.Run(new PacketInput(tcp));
         Assert.Equal(tcp, result.Packet);
+    }
+
+    [Fact]
+    public void A_verified_program_zeroes_the_stack_it_can_reach_so_no_earlier_run_shows_through()
+    {
+        // Privileged verification lets a program read stack it never wrote (allow_uninit_stack): it must read zero,
+        // not what the writer left on the thread's stack, though only the verifier's stack depth is zeroed.
+        using var system = new BpfSystem { Engine = EngineChoice.Jit };
+        Instruction[] writer = [Insn.StMem(Bpf.DW, Bpf.REG_10, -8, 0x1234), Insn.StMem(Bpf.DW, Bpf.REG_10, -256, 0x5678), Insn.Mov64Imm(Bpf.REG_0, 1), Insn.ExitInsn()];
+        // The reader reaches its stack through a copy of r10, so the JIT cannot see how deep: the verifier's depth decides.
+        Instruction[] reader = [Insn.Mov64Reg(Bpf.REG_1, Bpf.REG_10), Insn.LdxMem(Bpf.DW, Bpf.REG_0, Bpf.REG_1, -8), Insn.ExitInsn()];
+        var loadWriter = system.ProgLoad(new ProgLoadAttributes { Type = BpfProgramType.SocketFilter, Instructions = writer, License = "GPL" });
+        var loadReader = system.ProgLoad(new ProgLoadAttributes { Type = BpfProgramType.SocketFilter, Instructions = reader, License = "GPL" });
+        Assert.True(loadWriter.IsSuccess && loadReader.IsSuccess, loadReader.Value?.Log);
+        var writes = system.GetProgram(loadWriter.Code)!.Packet!;
+        var reads = system.GetProgram(loadReader.Code)!.Packet!;
+        Assert.Equal(8, BpfVerifier.Verify(Bytecode.FromInstructions(reader), BpfProgramType.SocketFilter, PacketProgram.DefaultHelpers()).StackDepth);
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.Equal(1ul, writes.RunVerdict(s_udp));
+            Assert.Equal(0ul, reads.RunVerdict(s_udp));
+        }
     }
 }
