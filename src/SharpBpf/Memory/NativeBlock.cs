@@ -86,7 +86,4 @@ internal static unsafe class NativeView
 {
     /// <summary><paramref name="length"/> bytes at <paramref name="address"/>.</summary>
     public static Span<byte> At(ulong address, int length) => new((void*)address, length);
-
-    /// <summary>The address of the first byte of <paramref name="pinned"/>, which the caller has pinned (<c>fixed</c>).</summary>
-    public static ulong AddressOf(ref byte pinned) => (ulong)System.Runtime.CompilerServices.Unsafe.AsPointer(ref pinned);
 }

@@ -100,7 +100,7 @@ public sealed class PacketContext : IDisposable
     /// Puts <paramref name="data"/> with <paramref name="metadata"/> in the frame, as a fresh packet: the bytes an
     /// earlier packet left are cleared, the context struct is rebuilt, and an attached run sees the new packet.
     /// </summary>
-    public void Load(ReadOnlySpan<byte> data, in PacketMetadata metadata) => Load(data, metadata, 0);
+    internal void Load(ReadOnlySpan<byte> data, in PacketMetadata metadata) => Load(data, metadata, 0);
 
     /// <summary>
     /// <see cref="Load(ReadOnlySpan{byte}, in PacketMetadata)"/>, or with a non-zero <paramref name="pinnedAddress"/> (the
@@ -238,9 +238,6 @@ public sealed class PacketContext : IDisposable
     internal Span<byte> FrameBytes(ulong address, int length) =>
         _external ? throw new InvalidOperationException("the packet is the caller's memory, not in the frame")
             : _frame.Slice(checked((int)(address - HardStart)), length);
-
-    /// <summary>True once <see cref="Dispose"/> freed the native memory.</summary>
-    public bool IsDisposed => _context.IsDisposed;
 
     /// <summary>Frees the native memory.</summary>
     public void Dispose()

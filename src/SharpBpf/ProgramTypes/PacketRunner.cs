@@ -1,5 +1,4 @@
 using SharpBpf.Jit;
-using SharpBpf.Memory;
 using SharpBpf.Runtime;
 
 namespace SharpBpf.ProgramTypes;
@@ -52,7 +51,7 @@ public sealed unsafe class PacketRunner : IDisposable
         try
         {
             if (!_inPlace || packet.IsEmpty) return Execute(packet, metadata, 0);
-            fixed (byte* start = packet) return Execute(packet, metadata, NativeView.AddressOf(ref *start));
+            fixed (byte* start = packet) return Execute(packet, metadata, (ulong)start);
         }
         finally
         {
@@ -72,7 +71,7 @@ public sealed unsafe class PacketRunner : IDisposable
             var data = input.Data.Span;
             if (!_inPlace || data.IsEmpty) return Collect(Execute(data, input.Metadata, 0));
             // The result copies the packet while it is still pinned.
-            fixed (byte* start = data) return Collect(Execute(data, input.Metadata, NativeView.AddressOf(ref *start)));
+            fixed (byte* start = data) return Collect(Execute(data, input.Metadata, (ulong)start));
         }
         finally
         {

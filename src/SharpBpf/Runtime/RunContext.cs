@@ -198,14 +198,14 @@ public sealed class RunContext
     /// Bounds-checked view of program memory for helpers. Throws a <see cref="BpfRuntimeException"/> of kind
     /// <see cref="RuntimeError.HelperFault"/> naming <paramref name="what"/> when the range is not accessible.
     /// </summary>
-    public unsafe Span<byte> GetMemory(ulong address, ulong length, MemoryAccess access, string what)
+    public Span<byte> GetMemory(ulong address, ulong length, MemoryAccess access, string what)
     {
         if (length == 0) return Span<byte>.Empty;
         if (length > int.MaxValue || FindRegion(address, length, access) is null)
             throw new BpfRuntimeException(RuntimeError.HelperFault, -1, null,
                 $"{what}: {length} bytes at 0x{address:x} are not {(access.HasFlag(MemoryAccess.Write) ? "writable" : "readable")} program memory",
                 address, (int)Math.Min(length, int.MaxValue));
-        return new Span<byte>((void*)address, (int)length);
+        return NativeView.At(address, (int)length);
     }
 
     /// <summary>Ends the program at once; the run returns <paramref name="r0"/>.</summary>
