@@ -43,7 +43,7 @@ try
 {
     using var counter = elf is null ? SockCounter.FromInstructions(engine, iface) : SockCounter.FromElf(elf, engine, iface);
     using var stop = new CancellationTokenSource();
-    if (duration is { } seconds) stop.CancelAfter(TimeSpan.FromSeconds(seconds));
+    long endMilliseconds = duration is { } seconds ? (long)(seconds * 1000) : long.MaxValue;
     Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
 
     if (pcap is not null)
@@ -61,12 +61,11 @@ try
     using var capture = LiveCapture.Open(iface);
     var clock = Stopwatch.StartNew();
     long nextPrint = 1000;
-    while (!stop.IsCancellationRequested)
+    while (!stop.IsCancellationRequested && clock.ElapsedMilliseconds < endMilliseconds)
     {
-        // TryReadNext returns at least every 100 ms, so the line is printed every second even when lo is quiet.
-        using var tick = CancellationTokenSource.CreateLinkedTokenSource(stop.Token);
-        tick.CancelAfter(TimeSpan.FromMilliseconds(Math.Max(1, nextPrint - clock.ElapsedMilliseconds)));
-        while (capture.TryReadNext(out var record, tick.Token)) counter.Process(record);
+        // Waits at most until the next line is due, so it is printed every second even when lo is quiet.
+        long wait = Math.Min(nextPrint, endMilliseconds) - clock.ElapsedMilliseconds;
+        if (wait > 0 && capture.TryReadNext(out var record, TimeSpan.FromMilliseconds(wait), stop.Token)) counter.Process(record);
         if (clock.ElapsedMilliseconds >= nextPrint)
         {
             Console.WriteLine(counter.Format());

@@ -41,7 +41,8 @@ internal static class AttachCommand
             using var pump = new PacketPump(PacketCli.Create(chosen, parse.GetValue(engine)!, console));
             using var capture = LiveCapture.Open(parse.GetValue(iface)!);
             using var stop = new CancellationTokenSource();
-            if (parse.GetValue(duration) is double limit) stop.CancelAfter(TimeSpan.FromSeconds(limit));
+            // The duration and the report ticks are kept against the clock, not with timers, which a busy thread pool delays.
+            long endMilliseconds = parse.GetValue(duration) is double limit ? (long)(limit * 1000) : long.MaxValue;
             ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; stop.Cancel(); };
             Console.CancelKeyPress += onCancel;
             try
@@ -49,16 +50,25 @@ internal static class AttachCommand
                 var clock = Stopwatch.StartNew();
                 long nextReport = 1000;
                 bool asJson = parse.GetValue(json);
-                while (!stop.IsCancellationRequested)
+                while (true)
                 {
-                    using var tick = CancellationTokenSource.CreateLinkedTokenSource(stop.Token);
-                    tick.CancelAfter(TimeSpan.FromMilliseconds(Math.Max(1, nextReport - clock.ElapsedMilliseconds)));
-                    while (capture.TryReadNext(out var record, tick.Token)) pump.RunVerdict(record);
-                    if (clock.ElapsedMilliseconds >= nextReport || stop.IsCancellationRequested)
+                    bool ending = stop.IsCancellationRequested || clock.ElapsedMilliseconds >= endMilliseconds;
+                    if (!ending)
+                    {
+                        long wait = Math.Min(nextReport, endMilliseconds) - clock.ElapsedMilliseconds;
+                        while (wait > 0 && capture.TryReadNext(out var record, TimeSpan.FromMilliseconds(wait), stop.Token))
+                        {
+                            pump.RunVerdict(record);
+                            wait = Math.Min(nextReport, endMilliseconds) - clock.ElapsedMilliseconds;
+                        }
+                        ending = stop.IsCancellationRequested || clock.ElapsedMilliseconds >= endMilliseconds;
+                    }
+                    if (clock.ElapsedMilliseconds >= nextReport || ending)
                     {
                         PacketCli.Report(console.Out, loaded, pump, clock.Elapsed.TotalSeconds, asJson);
                         nextReport = (clock.ElapsedMilliseconds / 1000 + 1) * 1000;
                     }
+                    if (ending) break;
                 }
             }
             finally

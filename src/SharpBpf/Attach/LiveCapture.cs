@@ -91,10 +91,20 @@ public sealed class LiveCapture : IDisposable
     /// <paramref name="cancellationToken"/> is cancelled (checked at least every 100 ms) or the capture is disposed.
     /// </summary>
     /// <exception cref="BpfCaptureException">The socket failed (for example the interface went away), or the interface's hardware type has no supported link type.</exception>
-    public bool TryReadNext(out PacketRecord record, CancellationToken cancellationToken = default)
+    public bool TryReadNext(out PacketRecord record, CancellationToken cancellationToken = default) =>
+        TryReadNext(out record, Timeout.InfiniteTimeSpan, cancellationToken);
+
+    /// <summary>
+    /// <see cref="TryReadNext(out PacketRecord, CancellationToken)"/> that also returns false once
+    /// <paramref name="timeout"/> has passed with no packet (checked at least every 100 ms against the clock, so it
+    /// needs no timer: it holds when the thread pool is too busy to run one).
+    /// </summary>
+    /// <exception cref="BpfCaptureException">The socket failed (for example the interface went away), or the interface's hardware type has no supported link type.</exception>
+    public bool TryReadNext(out PacketRecord record, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         record = default;
-        while (!cancellationToken.IsCancellationRequested)
+        long deadline = timeout == Timeout.InfiniteTimeSpan ? long.MaxValue : Environment.TickCount64 + (long)Math.Max(0, timeout.TotalMilliseconds);
+        while (!cancellationToken.IsCancellationRequested && Environment.TickCount64 < deadline)
         {
             int socket = _socket;
             if (socket < 0) return false;

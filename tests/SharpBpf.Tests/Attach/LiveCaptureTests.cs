@@ -77,6 +77,24 @@ public partial class LiveCaptureTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void A_read_with_a_timeout_returns_by_the_clock_without_a_timer()
+    {
+        using var capture = OpenLoopback();
+        if (capture is null) return;
+        // Reads until one returns false: lo may carry other tests' packets, but each read waits at most 200 ms.
+        var overall = Stopwatch.StartNew();
+        var watch = Stopwatch.StartNew();
+        bool gotPacket;
+        while ((gotPacket = capture.TryReadNext(out _, TimeSpan.FromMilliseconds(200))) && overall.Elapsed < TimeSpan.FromSeconds(20)) watch.Restart();
+        if (gotPacket)
+        {
+            output.WriteLine("skipped: lo never stayed quiet for 200 ms");
+            return;
+        }
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"the read took {watch.Elapsed} to give up after 200 ms");
+    }
+
+    [Fact]
     public async Task DisposingEndsTheReadLoop()
     {
         var capture = OpenLoopback();
