@@ -76,11 +76,13 @@ public sealed class LoadedProgram
     /// when the JIT refuses the program. A verified program compiles to the JIT's unchecked mode unless
     /// <paramref name="jitOptions"/> say otherwise, as in the kernel: the verifier proved every access for a context
     /// of the type's size (<see cref="ProgramTypeInfo.ContextSize"/>), so the executable requires that much memory
-    /// (<see cref="BpfExecutable.RequiredMemoryLength"/>) and runs shorter memory on a bounds-checked build.
+    /// (<see cref="BpfExecutable.RequiredMemoryLength"/>) and runs shorter memory on a bounds-checked build. Types
+    /// whose context holds pointers (<see cref="ProgramTypeInfo.ContextHoldsPointers"/>: packet and socket types)
+    /// stay checked here, since the caller writes those pointers; asking for unchecked code vouches for them.
     /// </summary>
     /// <exception cref="JitCompileException">With <see cref="EngineChoice.Jit"/>, the JIT cannot compile the program.</exception>
     public SelectedRuntime CreateExecutable(EngineChoice engine = EngineChoice.Auto, JitOptions? jitOptions = null) =>
-        Select(Code, engine, jitOptions);
+        Select(Code, engine, jitOptions, contextBuiltBySharpBpf: false);
 
     /// <summary>
     /// Builds the program as a <see cref="PacketProgram"/> (socket filter, XDP, tc): context accesses rewritten for
@@ -100,19 +102,22 @@ public sealed class LoadedProgram
     public PacketProgram CreatePacketProgram(EngineChoice engine, out string? fallbackReason, JitOptions? jitOptions = null)
     {
         if (!PacketProgram.Supports(Type)) throw new InvalidOperationException($"program '{Name}' is a {Type} program, not a packet program");
-        var selected = Select(PacketProgram.Prepare(Type, Code), engine, jitOptions);
+        var selected = Select(PacketProgram.Prepare(Type, Code), engine, jitOptions, contextBuiltBySharpBpf: true);
         fallbackReason = selected.FallbackReason;
         return new PacketProgram(Type, selected.Executable, Object.Maps);
     }
 
-    private SelectedRuntime Select(Bytecode code, EngineChoice engine, JitOptions? jitOptions)
+    private SelectedRuntime Select(Bytecode code, EngineChoice engine, JitOptions? jitOptions, bool contextBuiltBySharpBpf)
     {
         var execution = (jitOptions?.Execution ?? Object.Options.Execution ?? new ExecutionOptions()) with
         {
             StaticRegions = _staticRegions,
             SourceLines = Source.Lines.Count > 0 ? SourceLineAt : null,
         };
-        var options = (jitOptions ?? new JitOptions { MemoryMode = IsVerified ? JitMemoryMode.Unchecked : JitMemoryMode.Checked })
+        // The verifier proves accesses, not the pointers a caller-supplied context holds (packet data, sockets): a
+        // context with such fields runs unchecked by default only when SharpBpf wrote it.
+        bool uncheckedByDefault = IsVerified && (contextBuiltBySharpBpf || !ProgramTypeInfo.For(Type).ContextHoldsPointers);
+        var options = (jitOptions ?? new JitOptions { MemoryMode = uncheckedByDefault ? JitMemoryMode.Unchecked : JitMemoryMode.Checked })
             with { Execution = execution };
         if (!IsVerified || options.MemoryMode != JitMemoryMode.Unchecked) return RuntimeSelector.Select(code, Object.Helpers, engine, options);
 

@@ -53,6 +53,12 @@ public sealed class ProgramTypeInfo
     /// <summary>The accessible context fields in offset order; bytes not covered by a field are inaccessible.</summary>
     public IReadOnlyList<ContextField> Fields { get; }
 
+    /// <summary>
+    /// True when a context field loads as a pointer (packet data, a socket): a program trusts what the context holds
+    /// there, so running it without bounds checks is safe only on a context whose pointers SharpBpf wrote.
+    /// </summary>
+    public bool ContextHoldsPointers => Fields.Any(f => f.Kind is not (ContextFieldKind.Scalar or ContextFieldKind.Other));
+
     /// <summary>Helper ids the type may call (before privilege checks; see <see cref="PrivilegedHelpers"/>).</summary>
     public IReadOnlySet<int> AllowedHelpers => _helpers;
 

@@ -213,10 +213,13 @@ public class PacketRunnerTests
             Assert.True(program.IsVerified);
             Assert.Equal(JitMemoryMode.Unchecked, Assert.IsType<JitExecutable>(program.CreatePacketProgram(EngineChoice.Jit).Executable).JitOptions.MemoryMode);
             Assert.Equal(JitMemoryMode.Checked, Assert.IsType<JitExecutable>(program.CreatePacketProgram(EngineChoice.Jit, new JitOptions()).Executable).JitOptions.MemoryMode);
-            // Run(Span) lets the caller choose the memory: a verified program's executable requires the context size it
-            // was verified for and runs shorter memory on a bounds-checked build, which faults instead of reading past it.
-            var fast = Assert.IsType<JitExecutable>(program.CreateExecutable(EngineChoice.Jit).Executable);
-            Assert.Equal(JitMemoryMode.Unchecked, fast.JitOptions.MemoryMode);
+            // Run(Span) lets the caller write the context, and an XDP context holds packet pointers the verifier cannot
+            // vouch for: plain executables of such types keep their checks unless asked.
+            Assert.Equal(JitMemoryMode.Checked, Assert.IsType<JitExecutable>(program.CreateExecutable(EngineChoice.Jit).Executable).JitOptions.MemoryMode);
+            Assert.True(ProgramTypeInfo.For(BpfProgramType.Xdp).ContextHoldsPointers);
+            // Asked for, unchecked code requires the verified context size and runs shorter memory on a bounds-checked
+            // build, which faults instead of reading past it.
+            var fast = Assert.IsType<JitExecutable>(program.CreateExecutable(EngineChoice.Jit, new JitOptions { MemoryMode = JitMemoryMode.Unchecked }).Executable);
             Assert.Equal(ProgramTypeInfo.For(BpfProgramType.Xdp).ContextSize, fast.RequiredMemoryLength);
             var bounded = Assert.IsType<JitExecutable>(fast.ForMemoryLength(4));
             Assert.Equal(JitMemoryMode.Checked, bounded.JitOptions.MemoryMode);
