@@ -36,4 +36,16 @@ internal static partial class BenchSupport
     /// <summary>True for an optimised build; Debug figures are not worth reporting.</summary>
     public static bool IsRelease() =>
         typeof(BenchSupport).Assembly.GetCustomAttributes(typeof(DebuggableAttribute), false) is not [DebuggableAttribute { IsJITOptimizerDisabled: true }];
+
+    /// <summary>
+    /// Runs <paramref name="body"/> repeatedly for at least <paramref name="milliseconds"/>: long enough for tiered
+    /// compilation to promote the hot methods (it waits 100 ms after the last new method before compiling, and its
+    /// background compiles lag on a busy machine), so samples do not measure partly unoptimised code.
+    /// </summary>
+    public static void WarmUp(Action body, int milliseconds = 1500)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        do body();
+        while (clock.ElapsedMilliseconds < milliseconds);
+    }
 }

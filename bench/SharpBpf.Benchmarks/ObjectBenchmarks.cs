@@ -73,11 +73,11 @@ public static partial class ObjectBenchmarks
     {
         var memory = new byte[8];
         MemoryMarshal.Write(memory, OperationsPerRun);
-        for (int i = 0; i < 20; i++)
+        WarmUp(() =>
         {
             executable.Run(memory);
             afterRun();
-        }
+        }, milliseconds: 1000);
         var cpu = new double[samples];
         var wall = new double[samples];
         for (int s = 0; s < samples; s++)

@@ -254,11 +254,7 @@ public static partial class PacketBenchmarks
 
     private static void Report(string name, string layer, string engine, int samples, Action<int> body)
     {
-        // Warm-up long enough for tiered compilation to promote the hot methods (its background compiles lag on a
-        // busy machine), else the first layers measured run partly unoptimised code.
-        var warmup = Stopwatch.StartNew();
-        do body(PacketsPerSample / 4);
-        while (warmup.ElapsedMilliseconds < 1500);
+        WarmUp(() => body(PacketsPerSample / 4));
         var cpu = new double[samples];
         var wall = new double[samples];
         for (int s = 0; s < samples; s++)
