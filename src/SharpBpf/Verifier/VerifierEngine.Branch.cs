@@ -1,3 +1,4 @@
+using System.Numerics;
 using SharpBpf.Isa;
 
 namespace SharpBpf.Verifier;
@@ -140,46 +141,14 @@ internal sealed partial class VerifierEngine
 
     private static void ExcludeConst64(ref Reg a, ulong c)
     {
-        if (a.UMin == c && a.UMin < a.UMax) a.UMin++;
-        if (a.UMax == c && a.UMax > a.UMin) a.UMax--;
-        if (a.SMin == (long)c && a.SMin < a.SMax) a.SMin++;
-        if (a.SMax == (long)c && a.SMax > a.SMin) a.SMax--;
+        ExcludeBound(ref a.UMin, ref a.UMax, c);
+        ExcludeBound(ref a.SMin, ref a.SMax, (long)c);
     }
 
-    private static bool Greater(ref Reg a, ref Reg b, bool strict)
-    {
-        // a > b (or a >= b), unsigned 64-bit.
-        ulong bMin = b.UMin, aMax = a.UMax;
-        if (strict)
-        {
-            if (bMin == ulong.MaxValue || aMax == 0) return false;
-            a.UMin = Math.Max(a.UMin, bMin + 1);
-            b.UMax = Math.Min(b.UMax, aMax - 1);
-        }
-        else
-        {
-            a.UMin = Math.Max(a.UMin, bMin);
-            b.UMax = Math.Min(b.UMax, aMax);
-        }
-        return a.Sync() && b.Sync();
-    }
+    // a > b (or a >= b) on 64 bits, unsigned and signed.
+    private static bool Greater(ref Reg a, ref Reg b, bool strict) => NarrowGreater(ref a.UMin, a.UMax, b.UMin, ref b.UMax, strict) && a.Sync() && b.Sync();
 
-    private static bool SignedGreater(ref Reg a, ref Reg b, bool strict)
-    {
-        long bMin = b.SMin, aMax = a.SMax;
-        if (strict)
-        {
-            if (bMin == long.MaxValue || aMax == long.MinValue) return false;
-            a.SMin = Math.Max(a.SMin, bMin + 1);
-            b.SMax = Math.Min(b.SMax, aMax - 1);
-        }
-        else
-        {
-            a.SMin = Math.Max(a.SMin, bMin);
-            b.SMax = Math.Min(b.SMax, aMax);
-        }
-        return a.Sync() && b.Sync();
-    }
+    private static bool SignedGreater(ref Reg a, ref Reg b, bool strict) => NarrowGreater(ref a.SMin, a.SMax, b.SMin, ref b.SMax, strict) && a.Sync() && b.Sync();
 
     private static bool Refine32(Operation op, ref Reg a, ref Reg b)
     {
@@ -216,44 +185,38 @@ internal sealed partial class VerifierEngine
 
     private static void ExcludeConst32(ref Reg a, uint c)
     {
-        if (a.U32Min == c && a.U32Min < a.U32Max) a.U32Min++;
-        if (a.U32Max == c && a.U32Max > a.U32Min) a.U32Max--;
-        if (a.S32Min == (int)c && a.S32Min < a.S32Max) a.S32Min++;
-        if (a.S32Max == (int)c && a.S32Max > a.S32Min) a.S32Max--;
+        ExcludeBound(ref a.U32Min, ref a.U32Max, c);
+        ExcludeBound(ref a.S32Min, ref a.S32Max, (int)c);
     }
 
-    private static bool Greater32(ref Reg a, ref Reg b, bool strict)
+    // a > b (or a >= b) on the low 32 bits, unsigned and signed.
+    private static bool Greater32(ref Reg a, ref Reg b, bool strict) => NarrowGreater(ref a.U32Min, a.U32Max, b.U32Min, ref b.U32Max, strict) && a.Sync() && b.Sync();
+
+    private static bool SignedGreater32(ref Reg a, ref Reg b, bool strict) => NarrowGreater(ref a.S32Min, a.S32Max, b.S32Min, ref b.S32Max, strict) && a.Sync() && b.Sync();
+
+    // One bound pair of any width and signedness, for a != c: a range that starts or ends at c loses that end.
+    private static void ExcludeBound<T>(ref T min, ref T max, T c) where T : IBinaryInteger<T>
     {
-        uint bMin = b.U32Min, aMax = a.U32Max;
+        if (min == c && min < max) min++;
+        if (max == c && max > min) max--;
+    }
+
+    // One bound pair of any width and signedness, for a > b (strict) or a >= b: a's minimum rises to b's minimum
+    // (plus one), b's maximum falls to a's maximum (minus one); false when no value pair can satisfy it.
+    private static bool NarrowGreater<T>(ref T aMin, T aMax, T bMin, ref T bMax, bool strict) where T : IBinaryInteger<T>, IMinMaxValue<T>
+    {
         if (strict)
         {
-            if (bMin == uint.MaxValue || aMax == 0) return false;
-            a.U32Min = Math.Max(a.U32Min, bMin + 1);
-            b.U32Max = Math.Min(b.U32Max, aMax - 1);
+            if (bMin == T.MaxValue || aMax == T.MinValue) return false;
+            aMin = T.Max(aMin, bMin + T.One);
+            bMax = T.Min(bMax, aMax - T.One);
         }
         else
         {
-            a.U32Min = Math.Max(a.U32Min, bMin);
-            b.U32Max = Math.Min(b.U32Max, aMax);
+            aMin = T.Max(aMin, bMin);
+            bMax = T.Min(bMax, aMax);
         }
-        return a.Sync() && b.Sync();
-    }
-
-    private static bool SignedGreater32(ref Reg a, ref Reg b, bool strict)
-    {
-        int bMin = b.S32Min, aMax = a.S32Max;
-        if (strict)
-        {
-            if (bMin == int.MaxValue || aMax == int.MinValue) return false;
-            a.S32Min = Math.Max(a.S32Min, bMin + 1);
-            b.S32Max = Math.Min(b.S32Max, aMax - 1);
-        }
-        else
-        {
-            a.S32Min = Math.Max(a.S32Min, bMin);
-            b.S32Max = Math.Min(b.S32Max, aMax);
-        }
-        return a.Sync() && b.Sync();
+        return true;
     }
 
     // ---------------------------------------------------------------- pointer branches
