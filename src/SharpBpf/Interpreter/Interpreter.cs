@@ -694,15 +694,10 @@ public sealed unsafe class Interpreter : BpfExecutable
         {
             return helper.Function(context, r[Reg.R1], r[Reg.R2], r[Reg.R3], r[Reg.R4], r[Reg.R5]);
         }
-        catch (BpfRuntimeException e) when (e.ProgramCounter < 0)
+        catch (Exception e) when (e is BpfRuntimeException { ProgramCounter: < 0 } || e is not BpfException)
         {
             // Helpers do not know where they were called from; the program counter makes the fault findable.
-            throw new BpfRuntimeException(e.Error, Index(pc), Describe(Index(pc)), $"helper {id} ({helper.Name}): {e.Detail}", e.Address, e.Size, e);
-        }
-        catch (Exception e) when (e is not BpfException)
-        {
-            throw new BpfRuntimeException(RuntimeError.HelperFault, Index(pc), Describe(Index(pc)),
-                $"helper {id} ({helper.Name}) failed: {e.GetType().Name}: {e.Message}", inner: e);
+            throw BpfRuntimeException.AtHelperCall(e, Index(pc), Describe(Index(pc)), id, helper.Name);
         }
         finally
         {

@@ -142,13 +142,8 @@ internal sealed class JitRuntime
     }
 
     /// <summary>The fault of helper <paramref name="id"/> called at <paramref name="pc"/>, worded as the interpreter words it.</summary>
-    private BpfRuntimeException AtCallSite(Exception fault, int pc, long id, string name)
-    {
-        string caller = $"helper {id} ({name})";
-        return fault is BpfRuntimeException runtime
-            ? runtime.WithProgramCounter(pc, Text(pc), caller)
-            : new BpfRuntimeException(RuntimeError.HelperFault, pc, Text(pc), $"{caller} failed: {fault.GetType().Name}: {fault.Message}", inner: fault);
-    }
+    private BpfRuntimeException AtCallSite(Exception fault, int pc, long id, string name) =>
+        BpfRuntimeException.AtHelperCall(fault, pc, Text(pc), id, name);
 
     /// <summary>Charges <paramref name="count"/> instructions to the run's budget.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -85,6 +85,19 @@ public sealed class BpfRuntimeException : BpfException
     public BpfRuntimeException WithProgramCounter(int pc, string? instructionText, string? caller = null) =>
         new(Error, pc, instructionText, caller is null ? Detail : $"{caller}: {Detail}", Address, Size, this);
 
+    /// <summary>
+    /// What engines raise for a fault out of helper <paramref name="helperId"/> called at <paramref name="pc"/>: a
+    /// helper's unlocated fault located at the call, any other exception as a <see cref="RuntimeError.HelperFault"/>.
+    /// One wording for every engine.
+    /// </summary>
+    internal static BpfRuntimeException AtHelperCall(Exception fault, int pc, string? instructionText, long helperId, string helperName)
+    {
+        string caller = $"helper {helperId} ({helperName})";
+        return fault is BpfRuntimeException runtime
+            ? runtime.WithProgramCounter(pc, instructionText, caller)
+            : new BpfRuntimeException(RuntimeError.HelperFault, pc, instructionText, $"{caller} failed: {fault.GetType().Name}: {fault.Message}", inner: fault);
+    }
+
     private BpfRuntimeException(RuntimeError error, int pc, string? instructionText, string detail, ulong address, int size, Exception inner, BpfSourceLocation location)
         : base($"{Format(pc, instructionText, detail)} at {location}", inner)
     {
