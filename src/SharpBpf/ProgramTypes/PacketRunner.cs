@@ -45,6 +45,7 @@ public sealed unsafe class PacketRunner : IDisposable
     /// <summary>Runs the program on <paramref name="packet"/> and returns its r0 (the verdict), keeping nothing else.</summary>
     /// <exception cref="BpfRuntimeException">The program faulted.</exception>
     /// <exception cref="InvalidOperationException">The runner is already running a packet (called from inside a run).</exception>
+    /// <exception cref="ObjectDisposedException">The runner was disposed.</exception>
     public ulong RunVerdict(ReadOnlySpan<byte> packet, in PacketMetadata metadata)
     {
         Begin();
@@ -62,6 +63,7 @@ public sealed unsafe class PacketRunner : IDisposable
     /// <summary>Runs the program on <paramref name="input"/>; returns the verdict, the resulting packet and context fields.</summary>
     /// <exception cref="BpfRuntimeException">The program faulted.</exception>
     /// <exception cref="InvalidOperationException">The runner is already running a packet (called from inside a run).</exception>
+    /// <exception cref="ObjectDisposedException">The runner was disposed.</exception>
     public PacketRunResult Run(PacketInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
