@@ -102,17 +102,10 @@ public sealed class RunContext
     /// <summary>Forgets all regions and requests; keeps the helper table.</summary>
     public void Reset()
     {
-        _regionCount = 0;
-        StopRequested = false;
-        StopValue = 0;
-        PendingTailCall = null;
-        TailCallCount = 0;
-        InstructionsExecuted = 0;
+        BeginRun(0);
         PacketStart = 0;
         PacketLength = 0;
         State = null;
-        CallbackInvoker = null;
-        CallbackDepth = 0;
         MapRegionHintOwner = null;
     }
 
