@@ -112,9 +112,14 @@ internal sealed class CompilationContext
     /// of that map in <see cref="JitRuntime.KnownMaps"/> when the lookup can be compiled inline, as the kernel's JIT
     /// does for arrays (a plain array map: value address = base + key × slot size), else -1.
     /// </summary>
-    public int KnownArraySlot(ulong handle)
+    public int KnownArraySlot(ulong handle, out ArrayMap? array)
     {
-        if (BpfMap.TryFromHandle(handle) is not ArrayMap { IsPerCpu: false, KeySize: 4 } array) return -1;
+        array = BpfMap.TryFromHandle(handle) as ArrayMap;
+        if (array is not { IsPerCpu: false, KeySize: 4 })
+        {
+            array = null;
+            return -1;
+        }
         int slot = _knownMaps.IndexOf(array);
         if (slot >= 0) return slot;
         _knownMaps.Add(array);

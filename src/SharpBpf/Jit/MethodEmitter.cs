@@ -479,8 +479,9 @@ internal sealed class MethodEmitter
                 {
                     // A lookup never stops the program: no stop check after it.
                     RecordCallSite(pc);
-                    int known = _knownR1 is { } handle ? _cx.KnownArraySlot(handle) : -1;
-                    if (known >= 0) InlineArrayLookup(known, (ArrayMap)_cx.KnownMaps[known]);
+                    ArrayMap? array = null;
+                    int known = _knownR1 is { } handle ? _cx.KnownArraySlot(handle, out array) : -1;
+                    if (known >= 0) InlineArrayLookup(known, array!);
                     else CallMapLookup();
                     break;
                 }
